@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test chromium lock lint migrate demo bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install pinned dependencies
+
+migrate: install
+	DEBUG=$${DEBUG:-True} $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-True} $(PY) manage.py load_demo
+
+run: demo  ## SQLite (unless DATABASE_URL is set), demo cohort and users, dev server
+	DEBUG=$${DEBUG:-True} $(PY) manage.py runserver $(HOST):$(PORT)
+
+chromium:  ## Debian's Chromium for the browser tests (never `playwright install`)
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || { echo "Could not install chromium; run as root or install it yourself."; exit 1; }; }
+
+test: install chromium  ## the whole suite; PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+lock: install  ## recompile the pins from pyproject.toml (no registry addresses are written)
+	$(UV) pip compile pyproject.toml -o requirements.txt --no-header --quiet
+	$(UV) pip compile pyproject.toml --extra dev -o requirements-dev.txt --no-header --quiet
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

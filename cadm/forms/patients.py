@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from cadm.models import Patient, Site
+from cadm.validation import check_date
+
+from .base import DateInput
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = [
+            "site", "mrn", "family_name", "given_name", "sex", "birth_date",
+            "skin_onset_date", "diagnosis_date", "recorded_subtype", "refractory_disease",
+            "notes",
+        ]
+        widgets = {
+            "birth_date": DateInput(),
+            "skin_onset_date": DateInput(),
+            "diagnosis_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, sites, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["site"].queryset = Site.objects.filter(pk__in=[s.pk for s in sites])
+        if len(sites) == 1:
+            self.fields["site"].initial = sites[0].pk
+        if self.instance.pk:
+            # Moving a patient between sites is an administrative act, not a form edit.
+            del self.fields["site"]
+
+    def clean(self):
+        cleaned = super().clean()
+        birth = cleaned.get("birth_date")
+        if birth:
+            try:
+                check_date("Birth date", birth, today=self.today)
+            except ValidationError as exc:
+                self.add_error("birth_date", exc)
+                birth = None
+        for field, label in (("skin_onset_date", "Skin onset date"),
+                             ("diagnosis_date", "Diagnosis date")):
+            day = cleaned.get(field)
+            if day:
+                try:
+                    check_date(label, day, today=self.today, birth_date=birth)
+                except ValidationError as exc:
+                    self.add_error(field, exc)
+        site = cleaned.get("site") or getattr(self.instance, "site", None)
+        mrn = cleaned.get("mrn")
+        if site and mrn:
+            clash = Patient.objects.filter(site=site, mrn=mrn).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("mrn", f"MRN: {mrn} is already used at {site.name}.")
+        return cleaned
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, label="MRN or name")

@@ -1,0 +1,54 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cadm.rules import vocabulary as v
+
+from .sites import Site
+
+
+class Patient(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField("MRN", max_length=40)
+    family_name = models.CharField(max_length=100)
+    given_name = models.CharField(max_length=100)
+    sex = models.CharField(max_length=6, choices=v.SEXES)
+    birth_date = models.DateField()
+    skin_onset_date = models.DateField(
+        help_text="First hallmark skin sign: the onset of disease."
+    )
+    diagnosis_date = models.DateField(
+        help_text="Date of the dermatomyositis diagnosis; anchors the cancer-screening plan."
+    )
+    recorded_subtype = models.CharField(
+        max_length=20, choices=v.SUBTYPES, blank=True, help_text="What the care team has on record."
+    )
+    refractory_disease = models.BooleanField(
+        default=False, help_text="Persistently high disease activity despite treatment."
+    )
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "mrn"], name="patient_mrn_unique_per_site"),
+            models.CheckConstraint(
+                condition=models.Q(skin_onset_date__gte=models.F("birth_date")),
+                name="patient_onset_not_before_birth",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(diagnosis_date__gte=models.F("birth_date")),
+                name="patient_diagnosis_not_before_birth",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"

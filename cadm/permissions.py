@@ -1,0 +1,88 @@
+"""Who may do what: the one place where roles meet permissions.
+
+Deny by default. A view names the permission it needs; a user holds it only through a role
+listed here. Patient rows are further limited to the user's sites (`can_access_patient`,
+and `patient_list_for` in selectors). Changing this map is a product decision that needs
+clinical sign-off.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cadm.models import Patient, User
+
+
+class Role(StrEnum):
+    RHEUMATOLOGIST = "rheumatologist"
+    DERMATOLOGIST = "dermatologist"
+    RULES_ADMIN = "rules_admin"
+
+
+class Perm(StrEnum):
+    PATIENT_VIEW = "patient.view"
+    PATIENT_WRITE = "patient.write"
+    VISIT_RECORD = "visit.record"
+    SKIN_RECORD = "skin.record"
+    RESULT_RECORD = "result.record"
+    RULESET_MANAGE = "ruleset.manage"
+    COHORT_AGGREGATE_VIEW = "cohort.aggregate.view"
+
+
+DESCRIPTIONS: dict[Perm, str] = {
+    Perm.PATIENT_VIEW: "See patients of one's sites, their timeline and results",
+    Perm.PATIENT_WRITE: "Create patients and edit demographics and disease dates",
+    Perm.VISIT_RECORD: "Record a full visit: examination, strength, symptoms and results",
+    Perm.SKIN_RECORD: "Record skin findings and skin biopsies",
+    Perm.RESULT_RECORD: "Add labs, antibodies, lung, muscle, medication and eye results",
+    Perm.RULESET_MANAGE: "Draft, preview, approve and activate rule-set versions",
+    Perm.COHORT_AGGREGATE_VIEW: "See counts across the cohort, without patient identities",
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.RHEUMATOLOGIST: frozenset(
+        {
+            Perm.PATIENT_VIEW,
+            Perm.PATIENT_WRITE,
+            Perm.VISIT_RECORD,
+            Perm.SKIN_RECORD,
+            Perm.RESULT_RECORD,
+        }
+    ),
+    Role.DERMATOLOGIST: frozenset({Perm.PATIENT_VIEW, Perm.SKIN_RECORD}),
+    Role.RULES_ADMIN: frozenset({Perm.RULESET_MANAGE, Perm.COHORT_AGGREGATE_VIEW}),
+}
+
+
+def roles_of(user: User) -> frozenset[Role]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_cadm_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._cadm_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def permissions_of(user: User) -> frozenset[Perm]:
+    return frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles_of(user)))
+
+
+def has_perm(user: User, perm: Perm) -> bool:
+    return perm in permissions_of(user)
+
+
+def site_ids_of(user: User) -> frozenset[int]:
+    cached = getattr(user, "_cadm_site_ids", None)
+    if cached is None:
+        cached = frozenset(user.sites.values_list("id", flat=True))
+        user._cadm_site_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def can_access_patient(user: User, patient: Patient) -> bool:
+    """A clinician of the patient's site, with the right to see patients."""
+    return has_perm(user, Perm.PATIENT_VIEW) and patient.site_id in site_ids_of(user)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cadm.models import Patient
+from cadm.permissions import Perm, has_perm, site_ids_of
+
+
+def patient_list_for(*, user, query: str = "") -> QuerySet[Patient]:
+    """Patients the user may see: those of their sites, and none without the permission."""
+    if not has_perm(user, Perm.PATIENT_VIEW):
+        return Patient.objects.none()
+    patients = Patient.objects.filter(site_id__in=site_ids_of(user)).select_related("site")
+    for term in query.split():
+        patients = patients.filter(
+            Q(mrn__iexact=term) | Q(family_name__icontains=term) | Q(given_name__icontains=term)
+        )
+    return patients
+
+
+def patient_get_for(*, user, public_id) -> Patient:
+    """404, not 403, for another site's patient: not even its existence leaks."""
+    try:
+        return patient_list_for(user=user).get(public_id=public_id)
+    except (Patient.DoesNotExist, ValueError):
+        raise Http404("No such patient.") from None

@@ -1,0 +1,60 @@
+"""A patient's record as one dated list, newest first.
+
+One query for visits and one per kind of result, whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from cadm.models import Patient, RecordStatus, Visit
+from cadm.rules import vocabulary as v
+from cadm.sections import ResultSection, all_sections, label_list
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    day: date
+    created_at: datetime
+    kind: str
+    title: str
+    lines: tuple[str, ...]
+    recorded_by: str
+    in_visit: bool
+
+
+def _visit_entry(visit: Visit) -> TimelineEntry:
+    lines = []
+    if visit.skin:
+        lines.append("Skin: " + label_list(visit.skin, v.SKIN_SIGNS))
+    if visit.weakness:
+        lines.append("Weakness: " + label_list(visit.weakness, v.WEAKNESS))
+    if visit.mmt8 is not None:
+        lines.append(f"MMT-8: {visit.mmt8}/80")
+    if visit.symptoms:
+        lines.append("Symptoms: " + label_list(visit.symptoms, v.SYMPTOMS))
+    if visit.weight_kg is not None:
+        lines.append(f"Weight: {visit.weight_kg} kg")
+    if visit.notes:
+        lines.append(f"Notes: {visit.notes}")
+    return TimelineEntry(visit.visit_on, visit.created_at, "visit", "Visit", tuple(lines),
+                         str(visit.clinician), False)
+
+
+def _result_entry(section: ResultSection, record) -> TimelineEntry:
+    return TimelineEntry(record.observed_on, record.created_at, section.key, section.title,
+                         (section.summary(record),), str(record.recorded_by),
+                         record.visit_id is not None)
+
+
+def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    entries = [_visit_entry(visit) for visit in
+               Visit.objects.filter(patient=patient).select_related("clinician")]
+    for section in all_sections():
+        records = (section.model.objects.filter(patient=patient)
+                   .exclude(status=RecordStatus.ENTERED_IN_ERROR)
+                   .select_related("recorded_by"))
+        entries.extend(_result_entry(section, record) for record in records)
+    entries.sort(key=lambda e: (e.day, e.created_at), reverse=True)
+    return entries

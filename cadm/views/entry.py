@@ -1,0 +1,87 @@
+"""Visit and result entry: one page, several forms, saved together or not at all."""
+
+from django.contrib import messages
+from django.forms import formset_factory
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from cadm.forms.visits import ResultsDateForm, SkinFindingsForm, VisitForm
+from cadm.permissions import Perm, has_perm
+from cadm.sections import ResultSection, all_sections, get_section
+from cadm.selectors.patients import patient_get_for
+from cadm.services.visits import results_add, visit_record
+
+from .access import requires
+
+
+def _formset(section: ResultSection, request, patient, today):
+    rows = section.initial_rows()
+    factory = formset_factory(section.form_class, extra=section.blank_rows)
+    return factory(
+        request.POST or None,
+        initial=rows or None,
+        prefix=section.key,
+        form_kwargs={"patient": patient, "today": today},
+    )
+
+
+def _filled_rows(section_formsets) -> list:
+    return [
+        (section, form.record_fields())
+        for section, formset in section_formsets
+        for form in formset.forms
+        if form.has_changed()
+    ]
+
+
+@requires(Perm.SKIN_RECORD)
+def visit_new(request, public_id):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    today = timezone.localdate()
+    full = has_perm(request.user, Perm.VISIT_RECORD)
+    form_class = VisitForm if full else SkinFindingsForm
+    form = form_class(request.POST or None, patient=patient, today=today,
+                      initial={"visit_on": today})
+    sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
+    formsets = [(s, _formset(s, request, patient, today)) for s in sections]
+    if request.method == "POST":
+        valid = form.is_valid()
+        valid = all([fs.is_valid() for _, fs in formsets]) and valid
+        if valid:
+            data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
+            visit_record(actor=request.user, patient=patient, visit_data=data,
+                         rows=_filled_rows(formsets))
+            messages.success(request, f"Visit of {data['visit_on']:%d %b %Y} saved.")
+            return redirect("patient-detail", public_id=patient.public_id)
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
+    return render(request, "cadm/visit_form.html", {
+        "patient": patient, "form": form, "formsets": formsets, "full": full,
+    })
+
+
+@requires(Perm.SKIN_RECORD)
+def results_new(request, public_id, section_key):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    section = get_section(section_key)
+    if not has_perm(request.user, section.permission):
+        return render(request, "403.html", status=403)
+    today = timezone.localdate()
+    date_form = ResultsDateForm(request.POST or None, patient=patient, today=today,
+                                initial={"observed_on": today})
+    formset = _formset(section, request, patient, today)
+    if request.method == "POST":
+        valid = date_form.is_valid()
+        valid = formset.is_valid() and valid
+        rows = _filled_rows([(section, formset)]) if valid else []
+        if valid and not rows:
+            messages.error(request, "Nothing was saved: every row is empty.")
+        elif valid:
+            results_add(actor=request.user, patient=patient,
+                        observed_on=date_form.cleaned_data["observed_on"], rows=rows)
+            messages.success(request, f"{section.title}: {len(rows)} saved.")
+            return redirect("patient-detail", public_id=patient.public_id)
+        else:
+            messages.error(request, "Nothing was saved: correct the fields marked below.")
+    return render(request, "cadm/results_form.html", {
+        "patient": patient, "section": section, "date_form": date_form, "formset": formset,
+    })

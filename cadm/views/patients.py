@@ -1,0 +1,72 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from cadm.forms.patients import PatientForm, PatientSearchForm
+from cadm.models import Site
+from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.sections import all_sections
+from cadm.selectors.patients import patient_get_for, patient_list_for
+from cadm.selectors.timeline import patient_timeline
+from cadm.services.patients import patient_create, patient_update, patient_view_log
+
+from .access import requires
+
+
+@requires(Perm.PATIENT_VIEW)
+def patient_list(request):
+    search = PatientSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    page = Paginator(patient_list_for(user=request.user, query=query), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cadm/patient_list.html", {"search": search, "page": page,
+                                                      "query": query})
+
+
+def _user_sites(user):
+    return list(Site.objects.filter(pk__in=site_ids_of(user)))
+
+
+@requires(Perm.PATIENT_WRITE)
+def patient_new(request):
+    form = PatientForm(request.POST or None, sites=_user_sites(request.user),
+                       today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        patient = patient_create(actor=request.user, data=form.cleaned_data)
+        messages.success(request, f"Patient {patient} registered.")
+        return redirect("patient-detail", public_id=patient.public_id)
+    return render(request, "cadm/patient_form.html", {"form": form, "patient": None})
+
+
+@requires(Perm.PATIENT_WRITE)
+def patient_edit(request, public_id):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    form = PatientForm(request.POST or None, instance=patient,
+                       sites=_user_sites(request.user), today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.fields}
+        # The form's clean() already wrote the values onto the instance; reload to diff.
+        patient.refresh_from_db()
+        patient_update(actor=request.user, patient=patient, data=data)
+        messages.success(request, "Patient details saved.")
+        return redirect("patient-detail", public_id=patient.public_id)
+    return render(request, "cadm/patient_form.html", {"form": form, "patient": patient})
+
+
+@requires(Perm.PATIENT_VIEW)
+def patient_detail(request, public_id):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    patient_view_log(actor=request.user, patient=patient)
+    sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
+    return render(request, "cadm/patient_detail.html", {
+        "patient": patient,
+        "timeline": patient_timeline(patient=patient),
+        "sections": sections,
+        "age": _age(patient.birth_date, timezone.localdate()),
+    })
+
+
+def _age(birth, today) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

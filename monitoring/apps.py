@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "monitoring"
+    verbose_name = "Lung monitoring"
+
+    def ready(self) -> None:
+        # Lung results appear on cadm's visit page and timeline through the section registry,
+        # so cadm never imports this app.
+        from . import sections  # noqa: F401

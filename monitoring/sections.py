@@ -1,0 +1,42 @@
+"""Lung results on cadm's visit page, results page and timeline."""
+
+from cadm.permissions import Perm
+from cadm.rules.measurements import fmt
+from cadm.sections import ResultSection, label_list, register
+from cadm.rules import vocabulary as v
+
+from . import forms
+from .models import HrctStudy, PulmonaryFunctionTest, SixMinuteWalk
+
+
+def _pft_summary(r) -> str:
+    parts = [f"FVC {fmt(r.fvc_pct_predicted)} % pred"]
+    if r.fvc_l is not None:
+        parts.append(f"FVC {fmt(r.fvc_l)} L")
+    if r.dlco_pct_predicted is not None:
+        parts.append(f"DLCO {fmt(r.dlco_pct_predicted)} % pred")
+    if r.tlc_pct_predicted is not None:
+        parts.append(f"TLC {fmt(r.tlc_pct_predicted)} % pred")
+    return "PFT: " + ", ".join(parts)
+
+
+def _hrct_summary(r) -> str:
+    text = "HRCT: " + ("ILD" if r.ild else "no ILD")
+    if r.findings:
+        text += f" — {label_list(r.findings, v.HRCT_FINDINGS)}"
+    if r.extent_score is not None:
+        text += f" (extent score {r.extent_score})"
+    return text
+
+
+def _walk_summary(r) -> str:
+    rest = f", rest {fmt(r.spo2_rest)} %" if r.spo2_rest is not None else ""
+    return f"6-minute walk: {fmt(r.distance_m)} m, SpO₂ nadir {fmt(r.spo2_nadir)} %{rest}"
+
+
+register(ResultSection("pft", "Pulmonary function", PulmonaryFunctionTest, forms.PftForm,
+                       Perm.RESULT_RECORD, 30, _pft_summary))
+register(ResultSection("hrct", "HRCT chest", HrctStudy, forms.HrctForm,
+                       Perm.RESULT_RECORD, 35, _hrct_summary))
+register(ResultSection("six-minute-walk", "6-minute walk", SixMinuteWalk, forms.SixMinuteWalkForm,
+                       Perm.RESULT_RECORD, 40, _walk_summary))
