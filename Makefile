@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test chromium lock lint migrate demo bench clean
+.PHONY: install run test chromium lock lint migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -8,7 +8,9 @@ class CadmConfig(AppConfig):
     def ready(self) -> None:
         # Imported here rather than in cadm/__init__.py so that cadm.rules stays importable
         # without Django; this binds @shared_task to the configured app in every process.
-        from . import celery  # noqa: F401
-        from . import sections
+        from . import (
+            celery,  # noqa: F401
+            sections,
+        )
 
         sections._register_core()

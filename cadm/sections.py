@@ -85,8 +85,14 @@ def _medication_summary(r) -> str:
 
 def _register_core() -> None:
     from cadm.forms import results as f
-    from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy
-    from cadm.models import SkinBiopsy
+    from cadm.models import (
+        AutoantibodyResult,
+        EyeExam,
+        LabResult,
+        Medication,
+        MuscleStudy,
+        SkinBiopsy,
+    )
 
     register(ResultSection(
         "labs", "Laboratory results", LabResult, f.LabResultForm, Perm.RESULT_RECORD, 10,

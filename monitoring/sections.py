@@ -1,9 +1,9 @@
 """Lung results on cadm's visit page, results page and timeline."""
 
 from cadm.permissions import Perm
+from cadm.rules import vocabulary as v
 from cadm.rules.measurements import fmt
 from cadm.sections import ResultSection, label_list, register
-from cadm.rules import vocabulary as v
 
 from . import forms
 from .models import HrctStudy, PulmonaryFunctionTest, SixMinuteWalk

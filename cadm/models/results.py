@@ -40,6 +40,9 @@ class ClinicalRecord(models.Model):
         ordering = ["-observed_on", "-created_at"]
         indexes = [models.Index(fields=["patient", "observed_on"])]
 
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.observed_on}"
+
 
 class LabResult(ClinicalRecord):
     """One analyte. The value is kept as entered and normalised to the canonical unit
