@@ -8,7 +8,7 @@ from . import citations as c
 from .criteria import cancer, classification, hcq, lung, markers
 from .criteria.common import make_flag, positive
 from .facts import PatientFacts
-from .outcomes import Classification, Evaluation, Evidence, Flag, SEVERITY_ORDER
+from .outcomes import SEVERITY_ORDER, Classification, Evaluation, Evidence, Flag
 from .params import validate_params
 
 SUBTYPE_LABELS = {"classic_dm": "classic DM", "hypomyopathic": "hypomyopathic DM",

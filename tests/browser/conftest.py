@@ -7,6 +7,7 @@ Every test in this folder is marked `browser`; deselect them with `-m "not brows
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,6 +34,22 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
 
 
+@pytest.fixture(autouse=True)
+def _role_groups(transactional_db):
+    """Recreate the role groups of migration cadm/0002_roles before each browser test.
+
+    live_server tests are transactional: the flush after each one empties auth_group, and
+    serialized_rollback cannot restore it here (Playwright's event loop gives the test a
+    different asgiref context, hence a new connection object without the serialized data).
+    """
+    from django.contrib.auth.models import Group
+
+    from cadm.permissions import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+
+
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     """A desktop-sized window, so screenshots show the layout clinicians see."""
@@ -48,13 +65,21 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def screenshot(request):
-    """`screenshot(page, "name")` saves test-results/screenshots/<test>-<name>.png (full page)."""
+    """`screenshot(target, "name")` saves test-results/screenshots/<test>-<name>.png.
+
+    `target` is a Page (the full page is captured) or a Locator (that element only).
+    Note: pytest-playwright deletes its --output folder (default test-results/) when any
+    pytest session starts, so copy the PNGs away before the next run if you want to keep them.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     prefix = request.node.name.replace("[", "-").replace("]", "").replace("/", "-")
 
-    def take(page, name: str) -> Path:
+    def take(target, name: str) -> Path:
         path = SCREENSHOTS / f"{prefix}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if isinstance(target, Page):
+            target.screenshot(path=str(path), full_page=True)
+        else:
+            target.screenshot(path=str(path))
         return path
 
     return take

@@ -1,7 +1,7 @@
 """A rheumatologist records a visit with a CK result, in real headless Chromium.
 
-live_server implies a transactional database: every row is created before page.goto, and
-the data migration's role groups are restored with serialized_rollback (a flush removes them).
+live_server implies a transactional database: every row is created before page.goto (the
+role groups are recreated by tests/browser/conftest.py).
 """
 
 import re
@@ -16,7 +16,7 @@ from tests.factories import PatientFactory
 PASSWORD = "pw-for-tests-only"  # tests.factories.UserFactory
 VISIT_DAY = "2025-03-14"
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -75,6 +75,7 @@ def test_rheumatologist_records_visit_with_ck(page: Page, live_server, mrn_patie
     open_new_visit(page, live_server.url, mrn_patient)
     fill_visit(page, ck="450")
     screenshot(page, "visit-form")
+    screenshot(page.locator("#section-labs"), "visit-form-labs")
 
     page.get_by_role("button", name="Save visit").click()
 
@@ -117,6 +118,9 @@ def test_implausible_ck_names_the_range_and_saves_nothing(
     expect(page.get_by_label("Heliotrope rash", exact=True)).to_be_checked()
     expect(page.get_by_label("Gottron papules", exact=True)).to_be_checked()
     screenshot(page, "error")
+    screenshot(page.locator("#section-labs"), "error-labs")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet on a ward round
+    screenshot(page, "error-768px")
 
     assert not Visit.objects.filter(patient=mrn_patient).exists()
     assert not LabResult.objects.filter(patient=mrn_patient).exists()

@@ -12,8 +12,8 @@ from datetime import date
 
 from ..dates import add_months, age_years, months_between
 from ..facts import PatientFacts
-from ..vocabulary import HALLMARK_SKIN_SIGNS
 from ..outcomes import Classification, EularAcr
+from ..vocabulary import HALLMARK_SKIN_SIGNS
 from .common import ENZYMES, positive, uln_for
 
 # §2.1: (without biopsy, with biopsy). Published weights of the instrument, not tunables:

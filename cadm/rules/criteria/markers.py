@@ -9,8 +9,16 @@ from .. import citations as c
 from ..dates import age_years
 from ..facts import PatientFacts
 from ..outcomes import Evidence, Flag
-from .common import (antibody_evidence, antibody_status, iso, lab_evidence, latest, make_flag,
-                     num, positive)
+from .common import (
+    antibody_evidence,
+    antibody_status,
+    iso,
+    lab_evidence,
+    latest,
+    make_flag,
+    num,
+    positive,
+)
 from .lung import ILD_RISK_ANTIBODIES, ILD_RISK_SIGNS, RESPIRATORY_SYMPTOMS
 
 
