@@ -47,6 +47,8 @@ class _Reader:
             raise CaseError(path, f"{value!r} is not a number") from None
         try:
             return float(measurements.check(code, number, unit, confirmed=True))
+        except measurements.UnitNotAccepted as exc:
+            raise CaseError(path.rsplit(".", 1)[0] + ".unit", exc.message) from None
         except measurements.MeasurementError as exc:
             raise CaseError(path, exc.message) from None
 
