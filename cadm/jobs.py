@@ -28,13 +28,13 @@ def job_kind(name: str):
     return decorator
 
 
-def job_run_start(*, actor, kind: str) -> JobRun:
+def job_run_start(*, actor, kind: str, params: dict | None = None) -> JobRun:
     """Create the job row and queue it once the caller's transaction commits."""
     from cadm.tasks import job_run_task
 
     if kind not in _kinds:
         raise ValueError(f"Unknown job kind {kind!r}.")
-    job = JobRun.objects.create(kind=kind, created_by=actor)
+    job = JobRun.objects.create(kind=kind, created_by=actor, params=params or {})
     transaction.on_commit(lambda: job_run_task.delay(job.pk))
     return job
 

@@ -27,6 +27,8 @@ class Perm(StrEnum):
     VISIT_RECORD = "visit.record"
     SKIN_RECORD = "skin.record"
     RESULT_RECORD = "result.record"
+    FLAG_REVIEW = "flag.review"
+    SUBTYPE_DECIDE = "subtype.decide"
     RULESET_MANAGE = "ruleset.manage"
     COHORT_AGGREGATE_VIEW = "cohort.aggregate.view"
 
@@ -37,6 +39,8 @@ DESCRIPTIONS: dict[Perm, str] = {
     Perm.VISIT_RECORD: "Record a full visit: examination, strength, symptoms and results",
     Perm.SKIN_RECORD: "Record skin findings and skin biopsies",
     Perm.RESULT_RECORD: "Add labs, antibodies, lung, muscle, medication and eye results",
+    Perm.FLAG_REVIEW: "Work the flag worklist: acknowledge, dismiss, snooze, comment",
+    Perm.SUBTYPE_DECIDE: "Accept or reject a suggested reclassification of the subtype",
     Perm.RULESET_MANAGE: "Draft, preview, approve and activate rule-set versions",
     Perm.COHORT_AGGREGATE_VIEW: "See counts across the cohort, without patient identities",
 }
@@ -49,9 +53,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.VISIT_RECORD,
             Perm.SKIN_RECORD,
             Perm.RESULT_RECORD,
+            Perm.FLAG_REVIEW,
+            Perm.SUBTYPE_DECIDE,
         }
     ),
-    Role.DERMATOLOGIST: frozenset({Perm.PATIENT_VIEW, Perm.SKIN_RECORD}),
+    Role.DERMATOLOGIST: frozenset({Perm.PATIENT_VIEW, Perm.SKIN_RECORD, Perm.FLAG_REVIEW}),
     Role.RULES_ADMIN: frozenset({Perm.RULESET_MANAGE, Perm.COHORT_AGGREGATE_VIEW}),
 }
 

@@ -29,6 +29,9 @@ class ResultSection:
     summary: Callable[[models.Model], str]
     blank_rows: int = 1
     initial_rows: Callable[[], list[dict]] = field(default=lambda: [])
+    # Where the rows go in cadm.rules.facts.PatientFacts, and how one row becomes a fact.
+    facts_key: str = ""
+    to_fact: Callable[[models.Model], object] | None = None
 
 
 _registry: dict[str, ResultSection] = {}
@@ -83,6 +86,10 @@ def _medication_summary(r) -> str:
     return f"{name}{dose}, started{until}"
 
 
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def _register_core() -> None:
     from cadm.forms import results as f
     from cadm.models import (
@@ -93,6 +100,7 @@ def _register_core() -> None:
         MuscleStudy,
         SkinBiopsy,
     )
+    from cadm.rules import facts as rf
 
     register(ResultSection(
         "labs", "Laboratory results", LabResult, f.LabResultForm, Perm.RESULT_RECORD, 10,
@@ -101,14 +109,23 @@ def _register_core() -> None:
             {"analyte": code, "unit": measurements.QUANTITIES[code].unit}
             for code in measurements.LAB_CODES
         ],
+        facts_key="labs",
+        to_fact=lambda r: rf.LabFact(r.observed_on, r.analyte, float(r.value_normalised),
+                                     _float(r.upper_limit_normalised)),
     ))
     register(ResultSection(
         "antibodies", "Myositis autoantibodies", AutoantibodyResult, f.AutoantibodyForm,
         Perm.RESULT_RECORD, 20, _antibody_summary, blank_rows=3,
+        facts_key="antibodies",
+        to_fact=lambda r: rf.AntibodyFact(r.observed_on, r.antibody, r.result, r.method,
+                                          r.grade),
     ))
     register(ResultSection(
         "muscle", "Muscle MRI, EMG, biopsy", MuscleStudy, f.MuscleStudyForm,
         Perm.RESULT_RECORD, 50, _muscle_summary,
+        facts_key="muscle_studies",
+        to_fact=lambda r: rf.MuscleStudyFact(r.observed_on, r.kind, r.abnormal,
+                                             frozenset(r.findings)),
     ))
     register(ResultSection(
         "skin-biopsy", "Skin biopsy", SkinBiopsy, f.SkinBiopsyForm, Perm.SKIN_RECORD, 60,
@@ -118,8 +135,12 @@ def _register_core() -> None:
     register(ResultSection(
         "medications", "Medications", Medication, f.MedicationForm, Perm.RESULT_RECORD, 70,
         _medication_summary, blank_rows=2,
+        facts_key="medications",
+        to_fact=lambda r: rf.MedicationFact(r.drug, r.observed_on, _float(r.dose_mg_per_day),
+                                            r.end_on),
     ))
     register(ResultSection(
         "eye-exams", "Retinal screening", EyeExam, f.EyeExamForm, Perm.RESULT_RECORD, 80,
         lambda r: f"Retinal screening: {r.get_finding_display().lower()}",
+        facts_key="eye_exams", to_fact=lambda r: rf.EyeExamFact(r.observed_on),
     ))

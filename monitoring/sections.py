@@ -1,6 +1,7 @@
 """Lung results on cadm's visit page, results page and timeline."""
 
 from cadm.permissions import Perm
+from cadm.rules import facts as rf
 from cadm.rules import vocabulary as v
 from cadm.rules.measurements import fmt
 from cadm.sections import ResultSection, label_list, register
@@ -34,9 +35,24 @@ def _walk_summary(r) -> str:
     return f"6-minute walk: {fmt(r.distance_m)} m, SpO₂ nadir {fmt(r.spo2_nadir)} %{rest}"
 
 
-register(ResultSection("pft", "Pulmonary function", PulmonaryFunctionTest, forms.PftForm,
-                       Perm.RESULT_RECORD, 30, _pft_summary))
-register(ResultSection("hrct", "HRCT chest", HrctStudy, forms.HrctForm,
-                       Perm.RESULT_RECORD, 35, _hrct_summary))
-register(ResultSection("six-minute-walk", "6-minute walk", SixMinuteWalk, forms.SixMinuteWalkForm,
-                       Perm.RESULT_RECORD, 40, _walk_summary))
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+register(ResultSection(
+    "pft", "Pulmonary function", PulmonaryFunctionTest, forms.PftForm, Perm.RESULT_RECORD, 30,
+    _pft_summary, facts_key="pft",
+    to_fact=lambda r: rf.PftFact(r.observed_on, float(r.fvc_pct_predicted),
+                                 _float(r.dlco_pct_predicted), _float(r.fvc_l)),
+))
+register(ResultSection(
+    "hrct", "HRCT chest", HrctStudy, forms.HrctForm, Perm.RESULT_RECORD, 35, _hrct_summary,
+    facts_key="hrct",
+    to_fact=lambda r: rf.HrctFact(r.observed_on, r.ild, frozenset(r.findings), r.extent_score),
+))
+register(ResultSection(
+    "six-minute-walk", "6-minute walk", SixMinuteWalk, forms.SixMinuteWalkForm,
+    Perm.RESULT_RECORD, 40, _walk_summary, facts_key="six_minute_walk",
+    to_fact=lambda r: rf.WalkFact(r.observed_on, float(r.distance_m), float(r.spo2_nadir),
+                                  _float(r.spo2_rest)),
+))

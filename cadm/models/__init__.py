@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .flags import Flag, FlagAction, OverrideReason, Severity
 from .jobs import JobRun
 from .patients import Patient
 from .results import (
@@ -11,6 +12,7 @@ from .results import (
     RecordStatus,
     SkinBiopsy,
 )
+from .rulesets import RuleSetVersion
 from .sites import Site, User
 from .visits import Visit
 
@@ -19,12 +21,17 @@ __all__ = [
     "AutoantibodyResult",
     "ClinicalRecord",
     "EyeExam",
+    "Flag",
+    "FlagAction",
+    "OverrideReason",
     "JobRun",
     "LabResult",
     "Medication",
     "MuscleStudy",
     "Patient",
     "RecordStatus",
+    "RuleSetVersion",
+    "Severity",
     "Site",
     "SkinBiopsy",
     "User",

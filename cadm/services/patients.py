@@ -8,6 +8,7 @@ from cadm.models import Patient
 from cadm.permissions import Perm, site_ids_of
 
 from .audit import audit_record
+from .evaluation import evaluation_after_commit
 
 
 @transaction.atomic
@@ -21,6 +22,7 @@ def patient_create(*, actor, data: dict) -> Patient:
     patient.full_clean()
     patient.save()
     audit_record(actor=actor, action="patient.create", target=patient, patient=patient)
+    evaluation_after_commit(patient)
     return patient
 
 
@@ -35,6 +37,7 @@ def patient_update(*, actor, patient: Patient, data: dict) -> Patient:
     patient.save()
     audit_record(actor=actor, action="patient.update", target=patient, patient=patient,
                  detail={"fields": changed})
+    evaluation_after_commit(patient)
     return patient
 
 

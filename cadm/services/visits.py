@@ -10,6 +10,7 @@ from cadm.permissions import Perm
 from cadm.sections import ResultSection
 
 from .audit import audit_record
+from .evaluation import evaluation_after_commit
 
 ResultRows = list[tuple[ResultSection, dict]]
 
@@ -45,6 +46,7 @@ def visit_record(*, actor, patient: Patient, visit_data: dict, rows: ResultRows)
                            rows=rows, visit=visit)
     audit_record(actor=actor, action="visit.record", target=visit, patient=patient,
                  detail={"results": [r._meta.model_name for r in created]})
+    evaluation_after_commit(patient)
     return visit
 
 
@@ -55,4 +57,5 @@ def results_add(*, actor, patient: Patient, observed_on: date, rows: ResultRows)
                            visit=None)
     audit_record(actor=actor, action="results.add", target=patient, patient=patient,
                  detail={"results": [r._meta.model_name for r in created]})
+    evaluation_after_commit(patient)
     return created

@@ -1,0 +1,104 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from .patients import Patient
+from .rulesets import RuleSetVersion
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    WARNING = "warning", "Warning"
+    INFO = "info", "Info"
+
+
+class OverrideReason(models.TextChoices):
+    """HL7 CDS Hooks override-reason codes (DESIGN §6) for dismissing a flag."""
+
+    ACTION_COMPLETED = "action-completed", "Action already completed"
+    PATIENT_INELIGIBLE = "patient-ineligible", "Patient ineligible"
+    NEED_MORE_INFO = "need-more-info", "Need more information"
+    RECIPIENT_DISAGREES = "recipient-disagrees-evidence", "Disagree with the evidence"
+    PATIENT_REFUSED = "patient-refused", "Patient refused"
+    ALTERNATIVE_TREATMENT = "alternative-treatment", "Alternative treatment chosen"
+
+
+class Flag(models.Model):
+    """One rule's finding about one patient; at most one live (not resolved) per code.
+
+    `evidence_digest` is the fingerprint of what fired the rule: when it changes, a dismissed,
+    acknowledged or snoozed flag reopens (the fight against alert fatigue, DESIGN §6).
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        SNOOZED = "snoozed", "Snoozed"
+        DISMISSED = "dismissed", "Dismissed"
+        RESOLVED = "resolved", "Resolved"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="flags")
+    code = models.CharField(max_length=40)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    severity_rank = models.PositiveSmallIntegerField(help_text="0 critical, 1 warning, 2 info")
+    state = models.CharField(max_length=14, choices=State.choices, default=State.OPEN)
+    summary = models.CharField(max_length=200)
+    detail = models.TextField()
+    evidence = models.JSONField(default=list)
+    citation = models.TextField()
+    evidence_label = models.CharField(max_length=12)
+    extra = models.JSONField(default=dict, blank=True)
+    evidence_digest = models.CharField(max_length=64)
+    ruleset = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    snoozed_until = models.DateField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_reason = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["severity_rank", "opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "code"],
+                                    condition=~models.Q(state="resolved"),
+                                    name="one_live_flag_per_patient_code"),
+        ]
+        indexes = [models.Index(fields=["state", "severity_rank", "opened_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.state})"
+
+
+class FlagAction(models.Model):
+    """Everything that happened to a flag, by whom (null actor: the rules engine)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        UPDATED = "updated", "Evidence updated"
+        REOPENED = "reopened", "Reopened: evidence changed"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        DISMISSED = "dismissed", "Dismissed"
+        SNOOZED = "snoozed", "Snoozed"
+        COMMENTED = "commented", "Comment"
+        RESOLVED = "resolved", "Resolved"
+        ACCEPTED = "accepted", "Suggestion accepted"
+
+    flag = models.ForeignKey(Flag, on_delete=models.PROTECT, related_name="actions")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=40, blank=True, choices=OverrideReason.choices)
+    comment = models.TextField(blank=True)
+    ruleset = models.ForeignKey(RuleSetVersion, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.flag_id}"

@@ -1,0 +1,200 @@
+"""Load one case file (../shared/case-format.md) into the database as a synthetic patient.
+
+The loader fills the same forms a clinician fills on the web pages and calls the same services,
+so a case file can hold nothing the pages would refuse: units are normalised, plausibility
+ranges (clinical-reference.md §6.2) and dates are checked by the forms, history and audit rows
+are written by the services.
+
+Not loaded: `cancer_screening[]` (no model holds screening records yet; a later issue adds
+them), `case_id` and `as_of` (dates are checked against `today` instead).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+
+from cadm.exceptions import DomainError
+from cadm.forms.patients import PatientForm
+from cadm.forms.visits import ResultsDateForm, VisitForm
+from cadm.models import Patient, Site
+from cadm.rules import vocabulary as v
+from cadm.sections import ResultSection, get_section
+from cadm.services.patients import patient_create
+from cadm.services.visits import results_add, visit_record
+
+
+class CaseInvalid(DomainError):
+    """A value of the case file that a form refuses. `path` is its JSON path ("labs[3].value");
+    `message` is the form's error, which names the field, the value and what is accepted."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one result list of the case file maps onto a section of the result pages."""
+
+    case_key: str
+    section_key: str
+    date_key: str
+    # case key -> form field; keys of the case entry that the form does not take are refused
+    fields: dict[str, str]
+
+
+_KINDS = (
+    _Kind("labs", "labs", "date",
+          {"test": "analyte", "value": "value", "unit": "unit", "upper_limit": "upper_limit"}),
+    _Kind("antibodies", "antibodies", "date",
+          {"antibody": "antibody", "result": "result", "method": "method", "grade": "grade"}),
+    _Kind("pft", "pft", "date", {"fvc_pct_predicted": "fvc_pct_predicted",
+                                 "dlco_pct_predicted": "dlco_pct_predicted", "fvc_l": "fvc_l"}),
+    _Kind("hrct", "hrct", "date", {"ild": "ild", "findings": "findings"}),
+    _Kind("six_minute_walk", "six-minute-walk", "date",
+          {"distance_m": "distance_m", "spo2_rest": "spo2_rest", "spo2_nadir": "spo2_nadir"}),
+    _Kind("muscle_studies", "muscle", "date",
+          {"kind": "kind", "abnormal": "abnormal", "findings": "findings"}),
+    _Kind("medications", "medications", "start_date",
+          {"drug": "drug", "dose_mg_per_day": "dose_mg_per_day", "start_date": "observed_on",
+           "end_date": "end_on"}),
+    _Kind("eye_exams", "eye-exams", "date", {}),
+)
+
+_PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",
+                 "refractory_disease"}
+_VISIT_KEYS = {"date": "visit_on", "weight_kg": "weight_kg", "skin": "skin",
+               "weakness": "weakness", "symptoms": "symptoms", "mmt8": "mmt8"}
+_DRUG_CODES = set(v.labels(v.DRUGS))
+# Errors raised by Django's own fields say neither the field nor the value; ours do.
+_GENERIC_CODES = {"required", "invalid", "invalid_choice", "invalid_list", "max_digits",
+                  "max_decimal_places", "max_whole_digits", "min_value", "max_value",
+                  "max_length"}
+
+
+@transaction.atomic
+def case_load(*, actor, site: Site, case: dict, mrn: str, family_name: str, given_name: str,
+              today: date) -> Patient:
+    """Create the patient of `case` at `site`, with its visits and results, all or nothing.
+
+    Raises CaseInvalid for the first value a form refuses; the transaction then rolls back,
+    so nothing of the case is saved. Values in the soft range of §6.2 are accepted as if the
+    clinician had ticked "confirm unusual values": a case file is a deliberate record.
+    """
+    patient = _load_patient(actor=actor, site=site, case=case, today=today,
+                            names={"mrn": mrn, "family_name": family_name,
+                                   "given_name": given_name})
+    for index, visit in enumerate(case.get("visits") or []):
+        _load_visit(actor=actor, patient=patient, visit=visit, path=f"visits[{index}]",
+                    today=today)
+    by_date: dict[date, list[tuple[ResultSection, dict]]] = defaultdict(list)
+    for kind in _KINDS:
+        for index, entry in enumerate(case.get(kind.case_key) or []):
+            day, row = _result_row(kind, entry, patient=patient, today=today,
+                                   path=f"{kind.case_key}[{index}]")
+            by_date[day].append(row)
+    for day in sorted(by_date):
+        results_add(actor=actor, patient=patient, observed_on=day, rows=by_date[day])
+    return patient
+
+
+def _load_patient(*, actor, site: Site, case: dict, today: date, names: dict) -> Patient:
+    given = case.get("patient") or {}
+    _refuse_unknown_keys(given, _PATIENT_KEYS, "patient")
+    data = {
+        **names, "site": site.pk, "notes": "",
+        **{key: given.get(key) for key in _PATIENT_KEYS},
+        "recorded_subtype": given.get("recorded_subtype") or "",
+        "refractory_disease": bool(given.get("refractory_disease")),
+    }
+    form = PatientForm(data=data, sites=[site], today=today)
+    # MRN and names are arguments, not keys of the case file, so their paths stand alone.
+    _require_valid(form, lambda field: field if field in names else _join("patient", field))
+    return patient_create(actor=actor, data=form.cleaned_data)
+
+
+def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date) -> None:
+    _refuse_unknown_keys(visit, set(_VISIT_KEYS), path)
+    data = {field: visit.get(key) for key, field in _VISIT_KEYS.items()}
+    data["confirm_unusual"] = True
+    form = VisitForm(data=data, patient=patient, today=today)
+    case_keys = {field: key for key, field in _VISIT_KEYS.items()}
+    _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))
+    visit_data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
+    visit_record(actor=actor, patient=patient, visit_data=visit_data, rows=[])
+
+
+def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,
+                path: str) -> tuple[date, tuple[ResultSection, dict]]:
+    """Validate one result as its web form would; returns its date and its row for the
+    services. The date goes through the results page's date form, so it is checked the same
+    way (not after `today`, not before birth)."""
+    _refuse_unknown_keys(entry, {kind.date_key, *kind.fields}, path)
+    section = get_section(kind.section_key)
+    form = section.form_class(data=_form_data(kind, entry), patient=patient, today=today)
+    # The pages skip untouched rows; a case entry is never a blank row, so always validate.
+    form.empty_permitted = False
+    case_keys = {field: key for key, field in kind.fields.items()}
+    _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))
+    date_form = ResultsDateForm(data={"observed_on": entry.get(kind.date_key)},
+                                patient=patient, today=today)
+    _require_valid(date_form, lambda field: _join(path, kind.date_key))
+    return date_form.cleaned_data["observed_on"], (section, form.record_fields())
+
+
+def _form_data(kind: _Kind, entry: dict) -> dict:
+    data = {field: entry.get(key) for key, field in kind.fields.items()}
+    for flag in ("ild", "abnormal"):
+        if isinstance(data.get(flag), bool):
+            data[flag] = "yes" if data[flag] else "no"
+    if kind.case_key == "medications":
+        drug = data.get("drug")
+        # The form lists the usual drugs; any other is recorded as "other", named in detail.
+        if drug and drug not in _DRUG_CODES:
+            data["drug"], data["drug_detail"] = "other", drug
+    if kind.case_key == "eye_exams":
+        # The case format records that a retinal screening took place, not its finding.
+        data["finding"] = "normal"
+    # Case files hold deliberate, sometimes unusual values: confirm them as a clinician would.
+    data["confirm_unusual"] = True
+    return data
+
+
+def _refuse_unknown_keys(entry, known: set[str], path: str) -> None:
+    """A misspelt key would otherwise be dropped without a word."""
+    if not isinstance(entry, dict):
+        raise CaseInvalid(path, "expected an object.")
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise CaseInvalid(f"{path}.{unknown[0]}",
+                          f"unknown key; accepted: {', '.join(sorted(known))}.")
+
+
+def _join(path: str, field: str | None) -> str:
+    return f"{path}.{field}" if field else path
+
+
+def _require_valid(form: forms.BaseForm, path_of: Callable[[str | None], str]) -> None:
+    """Raise CaseInvalid for the form's first error; `path_of` maps a form field (None for
+    an error of the whole row) to its JSON path in the case file."""
+    if form.is_valid():
+        return
+    field, errors = next(iter(form.errors.as_data().items()))
+    error = errors[0]
+    message = error.messages[0]
+    if field == NON_FIELD_ERRORS:
+        raise CaseInvalid(path_of(None), message)
+    if error.code in _GENERIC_CODES:
+        label = form.fields[field].label or field
+        value = form.data.get(field)
+        shown = "" if value in (None, "") else f" {value!r}"
+        message = f"{label}{shown}: {message}"
+    raise CaseInvalid(path_of(field), message)

@@ -1,0 +1,158 @@
+"""Stored flags: reconciliation with an evaluation, and the reviewers' actions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cadm.exceptions import DomainError, require
+from cadm.models import Flag, FlagAction, OverrideReason, Patient, RuleSetVersion
+from cadm.permissions import Perm
+from cadm.rules.outcomes import SEVERITY_ORDER, Evaluation
+from cadm.rules.outcomes import Flag as RuleFlag
+
+from .audit import audit_record
+
+QUIET_STATES = (Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED, Flag.State.DISMISSED)
+
+
+@dataclass
+class ReconcileResult:
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+
+
+def evidence_digest(out: RuleFlag) -> str:
+    """What fired the rule, not its wording: text that mentions today's date must not
+    reopen a dismissed flag every day."""
+    payload = {"severity": out.severity, "evidence": [e.as_dict() for e in out.evidence],
+               "extra": out.extra}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _content(out: RuleFlag, ruleset: RuleSetVersion) -> dict:
+    return {"severity": out.severity, "severity_rank": SEVERITY_ORDER[out.severity],
+            "summary": out.summary, "detail": out.detail,
+            "evidence": [e.as_dict() for e in out.evidence], "citation": out.citation,
+            "evidence_label": out.evidence_label, "extra": out.extra,
+            "evidence_digest": evidence_digest(out), "ruleset": ruleset}
+
+
+def _act(flag: Flag, kind: str, *, actor=None, reason: str = "", comment: str = "",
+         ruleset: RuleSetVersion | None = None) -> FlagAction:
+    return FlagAction.objects.create(flag=flag, kind=kind, actor=actor, reason=reason,
+                                     comment=comment, ruleset=ruleset or flag.ruleset)
+
+
+def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
+                    ruleset: RuleSetVersion) -> ReconcileResult:
+    """One live flag per code: open new ones, update changed ones (reopening quiet ones when
+    their evidence changed), resolve those whose condition cleared."""
+    result = ReconcileResult()
+    now = timezone.now()
+    live = {f.code: f for f in Flag.objects.filter(patient=patient).exclude(
+        state=Flag.State.RESOLVED)}
+    for out in evaluation.flags:
+        content = _content(out, ruleset)
+        flag = live.pop(out.code, None)
+        if flag is None:
+            flag = Flag.objects.create(patient=patient, code=out.code, opened_at=now,
+                                       updated_at=now, **content)
+            _act(flag, FlagAction.Kind.OPENED)
+            result.opened.append(out.code)
+            continue
+        _refresh(flag, content, evaluation.as_of, now, result)
+    for flag in live.values():
+        flag.state, flag.resolved_at = Flag.State.RESOLVED, now
+        flag.resolved_reason = f"Condition no longer met on {evaluation.as_of.isoformat()}"
+        flag.save()
+        _act(flag, FlagAction.Kind.RESOLVED, comment=flag.resolved_reason, ruleset=ruleset)
+        result.resolved.append(flag.code)
+    return result
+
+
+def _refresh(flag: Flag, content: dict, as_of: date, now, result: ReconcileResult) -> None:
+    changed = flag.evidence_digest != content["evidence_digest"]
+    snooze_over = flag.state == Flag.State.SNOOZED and flag.snoozed_until < as_of
+    differs = changed or snooze_over or any(
+        getattr(flag, k) != v for k, v in content.items())
+    if not differs:
+        return
+    for key, value in content.items():
+        setattr(flag, key, value)
+    flag.updated_at = now
+    if (changed and flag.state in QUIET_STATES) or snooze_over:
+        flag.state, flag.snoozed_until = Flag.State.OPEN, None
+        flag.save()
+        _act(flag, FlagAction.Kind.REOPENED,
+             comment="Snooze ended" if snooze_over and not changed else "Evidence changed")
+        result.reopened.append(flag.code)
+        return
+    flag.save()
+    if changed:
+        _act(flag, FlagAction.Kind.UPDATED)
+        result.updated.append(flag.code)
+
+
+def _live(flag: Flag) -> None:
+    if flag.state == Flag.State.RESOLVED:
+        raise DomainError("This flag is resolved; its condition no longer holds.")
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor, flag: Flag, comment: str = "") -> Flag:
+    require(actor, Perm.FLAG_REVIEW)
+    _live(flag)
+    flag.state = Flag.State.ACKNOWLEDGED
+    flag.save()
+    _act(flag, FlagAction.Kind.ACKNOWLEDGED, actor=actor, comment=comment)
+    audit_record(actor=actor, action="flag.acknowledge", target=flag, patient=flag.patient)
+    return flag
+
+
+@transaction.atomic
+def flag_dismiss(*, actor, flag: Flag, reason: str, comment: str = "") -> Flag:
+    """Quiet until the evidence changes; the reason is an HL7 CDS Hooks override code."""
+    require(actor, Perm.FLAG_REVIEW)
+    _live(flag)
+    if reason not in OverrideReason.values:
+        raise ValidationError(f"Reason: {reason!r} is not one of "
+                              f"{', '.join(OverrideReason.values)}.")
+    flag.state = Flag.State.DISMISSED
+    flag.save()
+    _act(flag, FlagAction.Kind.DISMISSED, actor=actor, reason=reason, comment=comment)
+    audit_record(actor=actor, action="flag.dismiss", target=flag, patient=flag.patient,
+                 detail={"reason": reason})
+    return flag
+
+
+@transaction.atomic
+def flag_snooze(*, actor, flag: Flag, until: date, today: date, comment: str) -> Flag:
+    require(actor, Perm.FLAG_REVIEW)
+    _live(flag)
+    if until <= today:
+        raise ValidationError(f"Snooze until: {until.isoformat()} must be after today "
+                              f"({today.isoformat()}).")
+    flag.state, flag.snoozed_until = Flag.State.SNOOZED, until
+    flag.save()
+    _act(flag, FlagAction.Kind.SNOOZED, actor=actor,
+         comment=f"Until {until.isoformat()}: {comment}")
+    audit_record(actor=actor, action="flag.snooze", target=flag, patient=flag.patient,
+                 detail={"until": until.isoformat()})
+    return flag
+
+
+@transaction.atomic
+def flag_comment(*, actor, flag: Flag, comment: str) -> FlagAction:
+    require(actor, Perm.FLAG_REVIEW)
+    action = _act(flag, FlagAction.Kind.COMMENTED, actor=actor, comment=comment)
+    audit_record(actor=actor, action="flag.comment", target=flag, patient=flag.patient)
+    return action
