@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cadm.views import entry, health, home, patients
+from cadm.views import entry, flags, health, home, patients
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -17,5 +17,8 @@ urlpatterns = [
     path("patients/<uuid:public_id>/visits/new/", entry.visit_new, name="visit-new"),
     path("patients/<uuid:public_id>/results/<slug:section_key>/new/", entry.results_new,
          name="results-new"),
+    path("flags/", flags.worklist, name="worklist"),
+    path("flags/<uuid:public_id>/", flags.flag_detail, name="flag-detail"),
+    path("flags/<uuid:public_id>/<slug:action>/", flags.flag_act, name="flag-act"),
     path("admin/", admin.site.urls),
 ]

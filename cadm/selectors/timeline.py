@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cadm.models import Patient, RecordStatus, Visit
+from cadm.models import Patient, Visit
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, all_sections, label_list
+
+from .records import PatientRecords, patient_records
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,11 @@ def _result_entry(section: ResultSection, record) -> TimelineEntry:
                          record.visit_id is not None)
 
 
-def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
-    entries = [_visit_entry(visit) for visit in
-               Visit.objects.filter(patient=patient).select_related("clinician")]
+def patient_timeline(*, patient: Patient,
+                     records: PatientRecords | None = None) -> list[TimelineEntry]:
+    records = records or patient_records(patient)
+    entries = [_visit_entry(visit) for visit in records.visits]
     for section in all_sections():
-        records = (section.model.objects.filter(patient=patient)
-                   .exclude(status=RecordStatus.ENTERED_IN_ERROR)
-                   .select_related("recorded_by"))
-        entries.extend(_result_entry(section, record) for record in records)
+        entries.extend(_result_entry(section, r) for r in records.by_section[section.key])
     entries.sort(key=lambda e: (e.day, e.created_at), reverse=True)
     return entries

@@ -10,11 +10,12 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.models import Patient, RecordStatus, RuleSetVersion, Visit
+from cadm.models import Patient, RuleSetVersion, Visit
 from cadm.rules import facts as rf
 from cadm.rules.engine import evaluate
 from cadm.rules.outcomes import Evaluation
 from cadm.sections import all_sections
+from cadm.selectors.records import PatientRecords, patient_records
 from cadm.selectors.rulesets import ruleset_active
 
 from .flags import ReconcileResult, flags_reconcile
@@ -27,14 +28,14 @@ def _visit_fact(v: Visit) -> rf.VisitFact:
                         frozenset(v.skin), frozenset(v.weakness), frozenset(v.symptoms), v.mmt8)
 
 
-def patient_facts(patient: Patient) -> rf.PatientFacts:
-    """One query for visits and one per kind of result."""
+def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf.PatientFacts:
+    """One query for visits and one per kind of result (none if `records` are given)."""
+    records = records or patient_records(patient)
     rows: dict[str, list] = defaultdict(list)
     for section in all_sections():
         if section.facts_key:
-            records = section.model.objects.filter(patient=patient).exclude(
-                status=RecordStatus.ENTERED_IN_ERROR)
-            rows[section.facts_key].extend(section.to_fact(r) for r in records)
+            rows[section.facts_key].extend(section.to_fact(r)
+                                           for r in records.by_section[section.key])
     info = rf.PatientInfo(
         sex=patient.sex, birth_date=patient.birth_date,
         skin_onset_date=patient.skin_onset_date, diagnosis_date=patient.diagnosis_date,
@@ -42,17 +43,18 @@ def patient_facts(patient: Patient) -> rf.PatientFacts:
         refractory_disease=patient.refractory_disease,
         high_npc_risk_region=getattr(patient, "high_npc_risk_region", False),
     )
-    visits = tuple(_visit_fact(v) for v in Visit.objects.filter(patient=patient))
+    visits = tuple(_visit_fact(v) for v in records.visits)
     return rf.PatientFacts(patient=info, visits=visits,
                            **{key: tuple(values) for key, values in rows.items()})
 
 
 def patient_evaluation(patient: Patient, *, as_of: date,
-                       ruleset: RuleSetVersion | None = None) -> Evaluation:
+                       ruleset: RuleSetVersion | None = None,
+                       records: PatientRecords | None = None) -> Evaluation:
     """What the rules say, without storing anything (pages, previews)."""
     ruleset = ruleset or ruleset_active()
-    return evaluate(patient_facts(patient), ruleset.params, as_of, version=ruleset.number,
-                    validated=True)
+    return evaluate(patient_facts(patient, records), ruleset.params, as_of,
+                    version=ruleset.number, validated=True)
 
 
 @transaction.atomic

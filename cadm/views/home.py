@@ -11,6 +11,8 @@ from .access import requires
 @login_required
 def home(request):
     """Send each role to where its work is."""
+    if has_perm(request.user, Perm.FLAG_REVIEW):
+        return redirect("worklist")
     if has_perm(request.user, Perm.PATIENT_VIEW):
         return redirect("patient-list")
     if has_perm(request.user, Perm.COHORT_AGGREGATE_VIEW):

@@ -7,8 +7,11 @@ from cadm.forms.patients import PatientForm, PatientSearchForm
 from cadm.models import Site
 from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.sections import all_sections
+from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for, patient_list_for
+from cadm.selectors.records import patient_records
 from cadm.selectors.timeline import patient_timeline
+from cadm.services.evaluation import patient_evaluation
 from cadm.services.patients import patient_create, patient_update, patient_view_log
 
 from .access import requires
@@ -60,11 +63,16 @@ def patient_detail(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     patient_view_log(actor=request.user, patient=patient)
     sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
+    today = timezone.localdate()
+    records = patient_records(patient)
     return render(request, "cadm/patient_detail.html", {
         "patient": patient,
-        "timeline": patient_timeline(patient=patient),
+        "flags": patient_live_flags(patient),
+        "evaluation": patient_evaluation(patient, as_of=today, records=records),
+        "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
+        "timeline": patient_timeline(patient=patient, records=records),
         "sections": sections,
-        "age": _age(patient.birth_date, timezone.localdate()),
+        "age": _age(patient.birth_date, today),
     })
 
 

@@ -95,9 +95,10 @@ class Command(BaseCommand):
         if not user.is_active:
             user.is_active = True
             user.save(update_fields=["is_active"])
-        # Roles are created by migration cadm/0002_roles; get_or_create survives a flushed DB.
-        user.groups.add(Group.objects.get_or_create(name=spec.role)[0])
-        user.sites.add(*(sites[code] for code in spec.sites))
+        # Exactly the printed role and sites; set() writes nothing when they already match.
+        # Roles come from migration cadm/0002_roles; get_or_create survives a flushed DB.
+        user.groups.set([Group.objects.get_or_create(name=spec.role)[0]])
+        user.sites.set([sites[code] for code in spec.sites])
         self._unlock(spec.username)
         return created
 

@@ -7,6 +7,7 @@ Expected codes: 200 page, 302 redirect (login or home routing), 403 forbidden by
 import pytest
 from django.urls import reverse
 
+from cadm.services.evaluation import patient_reevaluate
 from tests.factories import PatientFactory, UserFactory
 
 PAGES = {
@@ -19,6 +20,8 @@ PAGES = {
     "results-pft": lambda p: reverse("results-new", args=[p.public_id, "pft"]),
     "results-skin-biopsy": lambda p: reverse("results-new", args=[p.public_id, "skin-biopsy"]),
     "cohort-summary": lambda p: reverse("cohort-summary"),
+    "worklist": lambda p: reverse("worklist"),
+    "flag-detail": lambda p: reverse("flag-detail", args=[p.flags.first().public_id]),
 }
 
 # role -> page -> (own site, other site)
@@ -27,19 +30,19 @@ EXPECTED = {
         "patient-list": (200, 200), "patient-new": (200, 200), "patient-detail": (200, 404),
         "patient-edit": (200, 404), "visit-new": (200, 404), "results-labs": (200, 404),
         "results-pft": (200, 404), "results-skin-biopsy": (200, 404),
-        "cohort-summary": (403, 403),
+        "cohort-summary": (403, 403), "worklist": (200, 200), "flag-detail": (200, 404),
     },
     "dermatologist": {
         "patient-list": (200, 200), "patient-new": (403, 403), "patient-detail": (200, 404),
         "patient-edit": (403, 403), "visit-new": (200, 404), "results-labs": (403, 404),
         "results-pft": (403, 404), "results-skin-biopsy": (200, 404),
-        "cohort-summary": (403, 403),
+        "cohort-summary": (403, 403), "worklist": (200, 200), "flag-detail": (200, 404),
     },
     "rules_admin": {
         "patient-list": (403, 403), "patient-new": (403, 403), "patient-detail": (403, 403),
         "patient-edit": (403, 403), "visit-new": (403, 403), "results-labs": (403, 403),
         "results-pft": (403, 403), "results-skin-biopsy": (403, 403),
-        "cohort-summary": (200, 200),
+        "cohort-summary": (200, 200), "worklist": (403, 403), "flag-detail": (403, 403),
     },
     None: {page: (403, 403) for page in PAGES},  # logged in, no role
 }
@@ -57,6 +60,8 @@ def test_permission_matrix(client, site, other_site, role, page, which):
     user = UserFactory(role=role, sites=[site])
     own = PatientFactory(site=site)
     foreign = PatientFactory(site=other_site)
+    for p in (own, foreign):  # age at onset over 40: an IMACS flag opens for each
+        patient_reevaluate(p.pk)
     client.force_login(user)
     response = client.get(PAGES[page](foreign if which else own))
     assert response.status_code == EXPECTED[role][page][which]
@@ -64,6 +69,7 @@ def test_permission_matrix(client, site, other_site, role, page, which):
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_anonymous_is_sent_to_login(client, patient, page):
+    patient_reevaluate(patient.pk)
     response = client.get(PAGES[page](patient))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -87,7 +93,7 @@ def test_posts_are_refused_like_gets(derm_client, patient):
 
 def test_home_routes_each_role(client, rheumatologist, rules_admin):
     client.force_login(rheumatologist)
-    assert client.get(reverse("home"))["Location"] == reverse("patient-list")
+    assert client.get(reverse("home"))["Location"] == reverse("worklist")
     client.force_login(rules_admin)
     assert client.get(reverse("home"))["Location"] == reverse("cohort-summary")
 

@@ -1,0 +1,96 @@
+"""The flag worklist and the flag page with its review actions."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cadm.exceptions import DomainError
+from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeForm
+from cadm.permissions import Perm, has_perm
+from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for, severity_counts
+from cadm.services import classification, flags
+
+from .access import requires
+
+
+@requires(Perm.FLAG_REVIEW)
+def worklist(request):
+    today = timezone.localdate()
+    base = flag_list_for(user=request.user)
+    filtered = WorklistFilter(request.GET, queryset=base, user=request.user, today=today)
+    rows = filtered.qs.order_by("severity_rank", "opened_at")
+    # Counts per severity under the other filters, so the numbers say what a click shows.
+    unfiltered_severity = request.GET.copy()
+    unfiltered_severity.pop("severity", None)
+    counts = severity_counts(WorklistFilter(unfiltered_severity, queryset=base,
+                                            user=request.user, today=today).qs)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cadm/worklist.html", {
+        "filter": filtered, "page": page, "counts": counts, "query": query.urlencode(),
+        "today": today,
+    })
+
+
+def _forms(data=None):
+    return {"acknowledge": AcknowledgeForm(data), "dismiss": DismissForm(data),
+            "snooze": SnoozeForm(data), "comment": CommentForm(data)}
+
+
+@requires(Perm.FLAG_REVIEW)
+def flag_detail(request, public_id, forms=None, status=200):
+    flag = flag_get_for(user=request.user, public_id=public_id)
+    return render(request, "cadm/flag_detail.html", {
+        "flag": flag, "patient": flag.patient,
+        "actions": flag.actions.select_related("actor", "ruleset"),
+        "forms": forms or _forms(),
+        "can_decide": flag.code == "RECLASSIFY" and has_perm(request.user, Perm.SUBTYPE_DECIDE),
+    }, status=status)
+
+
+ACTIONS = {
+    "acknowledge": lambda r, f, d: flags.flag_acknowledge(actor=r.user, flag=f, **d),
+    "dismiss": lambda r, f, d: flags.flag_dismiss(actor=r.user, flag=f, **d),
+    "snooze": lambda r, f, d: flags.flag_snooze(actor=r.user, flag=f,
+                                                today=timezone.localdate(), **d),
+    "comment": lambda r, f, d: flags.flag_comment(actor=r.user, flag=f, **d),
+    "accept": lambda r, f, d: classification.reclassification_accept(
+        actor=r.user, flag=f, comment=d.get("comment", "")),
+    "reject": lambda r, f, d: classification.reclassification_reject(actor=r.user, flag=f, **d),
+}
+FORM_OF = {"accept": "acknowledge", "reject": "dismiss"}
+DONE = {"acknowledge": "Flag acknowledged.", "dismiss": "Flag dismissed.",
+        "snooze": "Flag snoozed.", "comment": "Comment added.",
+        "accept": "Reclassification accepted: the recorded subtype was changed.",
+        "reject": "Reclassification rejected."}
+
+
+@require_POST
+@requires(Perm.FLAG_REVIEW)
+def flag_act(request, public_id, action):
+    """One POST per action; the form is validated, the service decides and records."""
+    flag = flag_get_for(user=request.user, public_id=public_id)
+    if action not in ACTIONS:
+        return redirect("flag-detail", public_id=flag.public_id)
+    forms = _forms(request.POST)
+    form = forms[FORM_OF.get(action, action)]
+    unbound = _forms()
+    unbound[FORM_OF.get(action, action)] = form
+    if not form.is_valid():
+        messages.error(request, "Nothing was changed: correct the fields marked below.")
+        return flag_detail(request, public_id, forms=unbound, status=400)
+    try:
+        ACTIONS[action](request, flag, form.cleaned_data)
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return flag_detail(request, public_id, forms=unbound, status=400)
+    messages.success(request, DONE[action])
+    if action == "comment":
+        return redirect("flag-detail", public_id=flag.public_id)
+    if action in ("accept", "reject"):
+        return redirect("patient-detail", public_id=flag.patient.public_id)
+    return redirect("worklist")
