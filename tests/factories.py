@@ -6,7 +6,8 @@ import factory
 import factory.random
 from django.contrib.auth.models import Group
 
-from cadm.models import LabResult, Patient, Site, User, Visit
+from cadm.models import AutoantibodyResult, LabResult, Patient, Site, User, Visit
+from monitoring.models import HrctStudy, PulmonaryFunctionTest
 
 factory.random.reseed_random("cadm-tests")
 
@@ -80,3 +81,37 @@ class LabResultFactory(factory.django.DjangoModelFactory):
     unit_normalised = "U/L"
     upper_limit = 192
     upper_limit_normalised = factory.SelfAttribute("upper_limit")
+
+
+class AntibodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AutoantibodyResult
+
+    patient = factory.SubFactory(PatientFactory)
+    observed_on = dt.date(2025, 1, 20)
+    recorded_by = factory.SelfAttribute("patient.created_by")
+    antibody = "mda5"
+    result = "positive"
+    method = "line_blot"
+
+
+class PftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PulmonaryFunctionTest
+
+    patient = factory.SubFactory(PatientFactory)
+    observed_on = dt.date(2025, 1, 20)
+    recorded_by = factory.SelfAttribute("patient.created_by")
+    fvc_pct_predicted = 85
+    dlco_pct_predicted = 75
+
+
+class HrctFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HrctStudy
+
+    patient = factory.SubFactory(PatientFactory)
+    observed_on = dt.date(2025, 1, 20)
+    recorded_by = factory.SelfAttribute("patient.created_by")
+    ild = False
+    findings = factory.LazyFunction(list)
