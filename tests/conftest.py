@@ -1,5 +1,6 @@
 """Personas and clients shared by every test (after healthchecks' Alice/Bob/Charlie)."""
 
+import importlib
 import os
 
 import pytest
@@ -8,6 +9,23 @@ from tests.factories import PatientFactory, SiteFactory, UserFactory
 
 # Sync Playwright runs an event loop in the main thread; Django would refuse DB access.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Transactional tests (live_server, a real worker) flush every table after each test,
+    data-migration rows included: put the role groups and rule-set version 1 back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "transactional_db"} & set(request.fixturenames))
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in (("0002_roles", "create_roles"),
+                             ("0004_ruleset_version_1", "create_version_1")):
+        getattr(importlib.import_module(f"cadm.migrations.{module}"), function)(apps, None)
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ so a case file can hold nothing the pages would refuse: units are normalised, pl
 ranges (clinical-reference.md §6.2) and dates are checked by the forms, history and audit rows
 are written by the services.
 
-Not loaded: `cancer_screening[]` (no model holds screening records yet; a later issue adds
-them), `case_id` and `as_of` (dates are checked against `today` instead).
+Not loaded: `case_id` and `as_of` (dates are checked against `today` instead). The patient
+is evaluated once, after the whole case has committed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from cadm.forms.visits import ResultsDateForm, VisitForm
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
+from cadm.services.evaluation import evaluation_after_commit
 from cadm.services.patients import patient_create
 from cadm.services.visits import results_add, visit_record
 
@@ -67,8 +68,11 @@ _KINDS = (
           {"drug": "drug", "dose_mg_per_day": "dose_mg_per_day", "start_date": "observed_on",
            "end_date": "end_on"}),
     _Kind("eye_exams", "eye-exams", "date", {}),
+    _Kind("cancer_screening", "cancer-screening", "date", {"panel": "panel", "result": "result"}),
 )
 
+_CASE_KEYS = {"case_id", "as_of", "patient", "visits",
+              *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",
                  "refractory_disease"}
 _VISIT_KEYS = {"date": "visit_on", "weight_kg": "weight_kg", "skin": "skin",
@@ -89,6 +93,7 @@ def case_load(*, actor, site: Site, case: dict, mrn: str, family_name: str, give
     so nothing of the case is saved. Values in the soft range of §6.2 are accepted as if the
     clinician had ticked "confirm unusual values": a case file is a deliberate record.
     """
+    _refuse_unknown_keys(case, _CASE_KEYS, "")
     patient = _load_patient(actor=actor, site=site, case=case, today=today,
                             names={"mrn": mrn, "family_name": family_name,
                                    "given_name": given_name})
@@ -102,7 +107,9 @@ def case_load(*, actor, site: Site, case: dict, mrn: str, family_name: str, give
                                    path=f"{kind.case_key}[{index}]")
             by_date[day].append(row)
     for day in sorted(by_date):
-        results_add(actor=actor, patient=patient, observed_on=day, rows=by_date[day])
+        results_add(actor=actor, patient=patient, observed_on=day, rows=by_date[day],
+                    evaluate=False)
+    evaluation_after_commit(patient)
     return patient
 
 
@@ -118,7 +125,7 @@ def _load_patient(*, actor, site: Site, case: dict, today: date, names: dict) ->
     form = PatientForm(data=data, sites=[site], today=today)
     # MRN and names are arguments, not keys of the case file, so their paths stand alone.
     _require_valid(form, lambda field: field if field in names else _join("patient", field))
-    return patient_create(actor=actor, data=form.cleaned_data)
+    return patient_create(actor=actor, data=form.cleaned_data, evaluate=False)
 
 
 def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date) -> None:
@@ -129,7 +136,7 @@ def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date)
     case_keys = {field: key for key, field in _VISIT_KEYS.items()}
     _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))
     visit_data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
-    visit_record(actor=actor, patient=patient, visit_data=visit_data, rows=[])
+    visit_record(actor=actor, patient=patient, visit_data=visit_data, rows=[], evaluate=False)
 
 
 def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,
@@ -174,11 +181,13 @@ def _refuse_unknown_keys(entry, known: set[str], path: str) -> None:
         raise CaseInvalid(path, "expected an object.")
     unknown = sorted(set(entry) - known)
     if unknown:
-        raise CaseInvalid(f"{path}.{unknown[0]}",
+        raise CaseInvalid(_join(path, unknown[0]),
                           f"unknown key; accepted: {', '.join(sorted(known))}.")
 
 
 def _join(path: str, field: str | None) -> str:
+    if not path:
+        return field or ""
     return f"{path}.{field}" if field else path
 
 

@@ -12,7 +12,7 @@ from .evaluation import evaluation_after_commit
 
 
 @transaction.atomic
-def patient_create(*, actor, data: dict) -> Patient:
+def patient_create(*, actor, data: dict, evaluate: bool = True) -> Patient:
     """Register a patient at one of the actor's sites."""
     require(actor, Perm.PATIENT_WRITE)
     if data["site"].pk not in site_ids_of(actor):
@@ -22,7 +22,8 @@ def patient_create(*, actor, data: dict) -> Patient:
     patient.full_clean()
     patient.save()
     audit_record(actor=actor, action="patient.create", target=patient, patient=patient)
-    evaluation_after_commit(patient)
+    if evaluate:
+        evaluation_after_commit(patient)
     return patient
 
 

@@ -15,6 +15,21 @@ LAB_LABELS = {"ck": "CK", "aldolase": "Aldolase", "ldh": "LDH", "ast": "AST", "a
               "ferritin": "Ferritin", "crp": "CRP", "esr": "ESR", "kl6": "KL-6"}
 
 
+# Values arrive as floats (e.g. 82 - 77.1 = 4.900000000000006); a threshold comparison must
+# not flip on binary noise, and must not round a real 5.004 down to 5.0 either.
+EPSILON = 1e-9
+
+
+def reaches(value: float, limit: float) -> bool:
+    """value ≥ limit, tolerant of float noise only."""
+    return value >= limit - EPSILON
+
+
+def exceeds(value: float, limit: float) -> bool:
+    """value > limit, tolerant of float noise only."""
+    return value > limit + EPSILON
+
+
 def num(x: float) -> str:
     """1500.0 -> '1500', 76.5 -> '76.5', 5.333 -> '5.33'."""
     return f"{round(x, 2):.2f}".rstrip("0").rstrip(".")

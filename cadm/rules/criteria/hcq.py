@@ -8,10 +8,12 @@ from .. import citations as c
 from ..dates import add_months
 from ..facts import MedicationFact, PatientFacts
 from ..outcomes import Evidence, Flag
-from .common import iso, latest, make_flag, num
+from .common import exceeds, iso, latest, make_flag, num
 
 
 def active_hcq(facts: PatientFacts, as_of: date) -> MedicationFact | None:
+    """The latest-started hydroxychloroquine course active on `as_of`. `end_date` is the last
+    day taken, so a course ending on `as_of` is still active (contract reading)."""
     return latest(facts.medications, lambda m: m.drug == "hydroxychloroquine"
                   and m.start_date <= as_of and (m.end_date is None or m.end_date >= as_of))
 
@@ -23,7 +25,8 @@ def _hcq_evidence(m: MedicationFact) -> Evidence:
 
 def dose(facts, params, as_of) -> Flag | None:
     """HCQ_DOSE_ABOVE_LIMIT: dose over the latest weight above 5.0 mg/kg/day of real body
-    weight (AAO 2016, VERIFIED-P). No weight on record gives HCQ_WEIGHT_MISSING instead."""
+    weight (AAO 2016, VERIFIED-P). No weight on record gives HCQ_WEIGHT_MISSING instead.
+    The latest weight is that of the latest visit recording one, whatever its age."""
     hcq = active_hcq(facts, as_of)
     if not hcq or hcq.dose_mg_per_day is None:
         return None
@@ -34,15 +37,16 @@ def dose(facts, params, as_of) -> Flag | None:
             "Hydroxychloroquine is active but no visit records a weight, so the dose per kg "
             "cannot be checked against the 5 mg/kg/day limit. Record a weight.",
             [_hcq_evidence(hcq)], c.AAO_2016, "VERIFIED-P")
-    per_kg = round(hcq.dose_mg_per_day / weighed.weight_kg, 2)
+    per_kg = hcq.dose_mg_per_day / weighed.weight_kg
     limit = params["hcq.max_mg_per_kg"]
-    if per_kg <= limit:
+    if not exceeds(per_kg, limit):  # not rounded first: 5.004 is above 5.0
         return None
+    shown = num(per_kg) if num(per_kg) != num(limit) else f"{per_kg:.3f}"
     return make_flag(
         "HCQ_DOSE_ABOVE_LIMIT", params,
-        f"Hydroxychloroquine {num(per_kg)} mg/kg/day, above {num(limit)}",
+        f"Hydroxychloroquine {shown} mg/kg/day, above {num(limit)}",
         f"{num(hcq.dose_mg_per_day)} mg/day at {num(weighed.weight_kg)} kg (weight of "
-        f"{iso(weighed.date)}) = {num(per_kg)} mg/kg/day, above the AAO maximum of "
+        f"{iso(weighed.date)}) = {shown} mg/kg/day, above the AAO maximum of "
         f"{num(limit)} mg/kg/day of real body weight. Clears when the dose or weight brings it "
         f"to {num(limit)} or below.",
         [_hcq_evidence(hcq), Evidence("visit", weighed.date, "weight",
@@ -52,7 +56,11 @@ def dose(facts, params, as_of) -> Flag | None:
 
 def eye_screening(facts, params, as_of) -> Flag | None:
     """HCQ_EYE_SCREENING_DUE: no baseline exam within a year of the start (after the first
-    year), or 5 years of use and no exam in the last year (AAO 2016, VERIFIED-S)."""
+    year), or 5 years of use and no exam in the last year (AAO 2016, VERIFIED-S).
+
+    Edges (case-format.md): the baseline rule applies from day 366 of use; an exam exactly
+    365 days before or after the start is a baseline; "5 years" are 60 calendar months; an
+    exam exactly 365 days before `as_of` is "in the last 365 days"."""
     hcq = active_hcq(facts, as_of)
     if not hcq:
         return None
