@@ -1,7 +1,7 @@
 """A rheumatologist records a visit with a CK result, in real headless Chromium.
 
-live_server implies a transactional database: every row is created before page.goto (the
-role groups are recreated by tests/browser/conftest.py).
+live_server implies a transactional database: every row is created before page.goto (what the
+data migrations created is restored by tests/browser/conftest.py).
 """
 
 import re
@@ -57,7 +57,8 @@ def open_new_visit(page: Page, base_url: str, patient) -> None:
     rows.get_by_role("link", name="Journey, Ada").click()
     expect(page).to_have_url(re.compile(rf"/patients/{patient.public_id}/$"))
     page.get_by_role("link", name="New visit").click()
-    expect(page.get_by_role("heading", name=re.compile(r"^New visit: Journey, Ada"))).to_be_visible()
+    heading = page.get_by_role("heading", name=re.compile(r"^New visit: Journey, Ada"))
+    expect(heading).to_be_visible()
 
 
 def fill_visit(page: Page, ck: str) -> None:

@@ -155,7 +155,7 @@ def test_patient_page_shows_the_suggestion(rheum_client, reclassify_flag):
 def test_worklist_query_count_is_constant(derm_client, site, rheumatologist,
                                           django_assert_max_num_queries):
     def add(n):
-        for i in range(n):
+        for _ in range(n):
             p = make_patient(site, rheumatologist)
             AntibodyFactory(patient=p, observed_on=TODAY - dt.timedelta(days=370))
             patient_reevaluate(p.pk)
