@@ -1,3 +1,5 @@
+from django import forms
+
 from cadm.forms.base import ResultForm, checkbox_choices, yes_no
 from cadm.rules import vocabulary as v
 
@@ -24,6 +26,7 @@ class HrctForm(ResultForm):
     class Meta:
         model = HrctStudy
         fields = ["ild", "findings", "extent_score", "report"]
+        widgets = {"report": forms.Textarea(attrs={"rows": 2})}
 
 
 class SixMinuteWalkForm(ResultForm):
