@@ -1,6 +1,5 @@
 """Personas and clients shared by every test (after healthchecks' Alice/Bob/Charlie)."""
 
-import importlib
 import os
 
 import pytest
@@ -11,21 +10,52 @@ from tests.factories import PatientFactory, SiteFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def replay_data_migrations() -> None:
+    """Run again the RunPython steps of the project's own migrations (role groups, rule-set
+    version 1): they are idempotent (get_or_create)."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    project = {c.label for c in apps.get_app_configs() if "site-packages" not in c.path}
+    graph = MigrationLoader(connection, ignore_no_migrations=True).graph
+    plan = dict.fromkeys(key for leaf in graph.leaf_nodes() for key in graph.forwards_plan(leaf))
+    steps = [op for key in plan if key[0] in project
+             for op in graph.nodes[key].operations if isinstance(op, RunPython)]
+    with connection.schema_editor(atomic=False) as schema_editor:
+        for op in steps:
+            op.code(apps, schema_editor)
+
+
+def _transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction")
+                            or marker.kwargs.get("reset_sequences"))) or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames))
+
+
 @pytest.fixture(autouse=True)
 def _migration_data(request):
     """Transactional tests (live_server, a real worker) flush every table after each test,
-    data-migration rows included: put the role groups and rule-set version 1 back first."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"live_server", "transactional_db"} & set(request.fixturenames))
-    if not transactional:
-        return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
+    data-migration rows included; serialized_rollback cannot help under Playwright (another
+    asgiref context, another connection object). Put those rows back before each one."""
+    if _transactional(request.node):
+        request.getfixturevalue("transactional_db")
+        replay_data_migrations()
 
-    for module, function in (("0002_roles", "create_roles"),
-                             ("0004_ruleset_version_1", "create_version_1")):
-        getattr(importlib.import_module(f"cadm.migrations.{module}"), function)(apps, None)
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """pytest-django runs transactional tests last, since their flush empties every table;
+    pytest-playwright's parametrised session fixture re-sorts the suite after it. Restore
+    pytest-django's order (stable): plain database tests, transactional ones, the rest."""
+    def order(item) -> int:
+        if _transactional(item):
+            return 1
+        return 0 if item.get_closest_marker("django_db") or "db" in item.fixturenames else 2
+
+    items.sort(key=order)
 
 
 @pytest.fixture

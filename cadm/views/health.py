@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 
 def _database_status() -> str:
@@ -16,10 +17,8 @@ def _database_status() -> str:
 def _broker_status() -> str:
     if not settings.CELERY_BROKER_URL:
         return "not configured (tasks run in-process)"
-    from cadm.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:  # as above: report, do not crash the probe
