@@ -36,6 +36,14 @@ def yes_no(label: str, help_text: str = "") -> forms.TypedChoiceField:
     )
 
 
+def blank_choices_as_dash(form: forms.BaseForm) -> None:
+    """One look for "nothing chosen" in every drop-down."""
+    for field in form.fields.values():
+        choices = getattr(field, "choices", None)
+        if choices and list(choices)[0] == ("", "---------"):
+            field.choices = [("", "—"), *list(choices)[1:]]
+
+
 class MeasuredFormMixin:
     """Range checks (§6.2) for the fields listed in `measured`: form field -> quantity code.
 
@@ -79,6 +87,7 @@ class ResultForm(MeasuredFormMixin, forms.ModelForm):
         self.use_required_attribute = False
         if self.measured:
             self.add_confirm_field()
+        blank_choices_as_dash(self)
 
     def clean(self):
         cleaned = super().clean()

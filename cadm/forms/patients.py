@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from cadm.models import Patient, Site
 from cadm.validation import check_date
 
-from .base import DateInput
+from .base import DateInput, blank_choices_as_dash
 
 
 class PatientForm(forms.ModelForm):
@@ -29,6 +29,7 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, sites, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        blank_choices_as_dash(self)
         self.fields["site"].queryset = Site.objects.filter(pk__in=[s.pk for s in sites])
         if len(sites) == 1:
             self.fields["site"].initial = sites[0].pk

@@ -21,6 +21,14 @@ class LabResultForm(ResultForm):
 
     measured = {"value": "(by analyte)"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        analyte = self.initial.get("analyte")
+        if analyte:
+            # A row of the panel grid: its analyte is fixed, shown as the row's label.
+            self.fields["analyte"].widget = forms.HiddenInput()
+            self.row_label = dict(v.LAB_TESTS)[analyte]
+
     def clean(self):
         cleaned = forms.ModelForm.clean(self)
         analyte, value, unit = (cleaned.get(k) for k in ("analyte", "value", "unit"))

@@ -29,6 +29,9 @@ class _Reader:
         self.as_of = _date(case.get("as_of"), "$.as_of")
         p = case["patient"]
         self.birth = _date(p["birth_date"], "$.patient.birth_date")
+        if self.birth > self.as_of:
+            raise CaseError("$.patient.birth_date", f"{self.birth} is after as_of "
+                                                    f"({self.as_of}); nothing dated later exists")
 
     def day(self, value, path: str) -> date:
         d = _date(value, path)
@@ -109,11 +112,8 @@ def _visit(r: _Reader, v: dict, path: str) -> f.VisitFact:
 def _lab(r: _Reader, x: dict, path: str) -> f.LabFact:
     value = r.value(x["test"], x["value"], x["unit"], f"{path}.value")
     uln = x.get("upper_limit")
-    if uln is not None:
-        try:
-            uln = float(measurements.normalise(x["test"], Decimal(str(uln)), x["unit"]))
-        except measurements.MeasurementError as exc:
-            raise CaseError(f"{path}.upper_limit", exc.message) from None
+    if uln is not None:  # same unit as the value, so the same conversion and hard range
+        uln = r.value(x["test"], uln, x["unit"], f"{path}.upper_limit")
     return f.LabFact(r.day(x["date"], f"{path}.date"), x["test"], value, uln)
 
 
@@ -136,7 +136,8 @@ def _walk(r: _Reader, w: dict, path: str) -> f.WalkFact:
 def _medication(r: _Reader, m: dict, path: str) -> f.MedicationFact:
     end = m.get("end_date")
     start = r.day(m["start_date"], f"{path}.start_date")
-    end_day = None if end is None else _date(end, f"{path}.end_date")
+    # Contract reading: "a date after as_of" makes the file invalid, a planned end date too.
+    end_day = None if end is None else r.day(end, f"{path}.end_date")
     if end_day and end_day < start:
         raise CaseError(f"{path}.end_date", f"{end_day} is before start_date ({start})")
     dose = m.get("dose_mg_per_day")

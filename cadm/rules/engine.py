@@ -46,7 +46,7 @@ def evaluate(facts: PatientFacts, params: dict, as_of: date, *, version: int = 1
         lung.baseline_missing(facts, params),
         lung.monitoring_overdue(facts, params, as_of, schedule),
         lung.progression(facts, params),
-        lung.relative_decline(facts, params, as_of),
+        lung.relative_decline(facts, params),
         lung.desaturation(facts, params),
         markers.rpild_markers(facts, params, as_of),
         markers.respiratory_symptoms(facts, params),

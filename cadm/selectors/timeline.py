@@ -56,5 +56,6 @@ def patient_timeline(*, patient: Patient,
     entries = [_visit_entry(visit) for visit in records.visits]
     for section in all_sections():
         entries.extend(_result_entry(section, r) for r in records.by_section[section.key])
-    entries.sort(key=lambda e: (e.day, e.created_at), reverse=True)
+    # Newest day first; within a day the visit comes first, its results under it.
+    entries.sort(key=lambda e: (e.day, e.kind == "visit", e.created_at), reverse=True)
     return entries

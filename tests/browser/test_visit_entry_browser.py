@@ -36,11 +36,8 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def lab_row(page: Page, analyte: str):
-    """The labs grid has one row per analyte (prefix labs-N-): the row whose select has it."""
-    row = page.locator(
-        f'table.entry tr:has(select[name^="labs-"][name$="-analyte"] '
-        f'option[value="{analyte}"][selected])'
-    )
+    """The labs grid has one row per analyte, labelled by a row header (prefix labs-N-)."""
+    row = page.locator(f'#section-labs tr:has(input[name$="-analyte"][value="{analyte}"])')
     expect(row).to_have_count(1)
     return row
 

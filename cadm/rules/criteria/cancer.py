@@ -53,6 +53,9 @@ def cancer_risk(facts: PatientFacts, params: dict, subtype: str) -> CancerRisk:
 
 
 def _item(facts, panel, due, start, end, as_of, params, kind) -> PlanItem:
+    """Done: a record of the panel (any result) dated start..end, both days included; one
+    record may complete two items whose windows overlap. Overdue: not done and `as_of` more
+    than the grace days after `due` (due + 60 days is still 'due')."""
     done = next((r.date for r in facts.cancer_screening
                  if r.panel == panel and start <= r.date <= end), None)
     if done:
@@ -66,7 +69,9 @@ def _item(facts, panel, due, start, end, as_of, params, kind) -> PlanItem:
 
 def screening_plan(facts: PatientFacts, params: dict, tier: str, as_of: date
                    ) -> tuple[PlanItem, ...]:
-    """Items with due dates and status; §1.5 timing, case-format.md windows."""
+    """Items with due dates and status; §1.5 timing, case-format.md windows. Due dates are
+    counted from `diagnosis_date` (clamped to the month's end: 2025-11-30 + 3 months is
+    2026-02-28); each window end is counted from the item's own (clamped) due date."""
     if tier == "not_applicable":
         return ()
     diagnosis = facts.patient.diagnosis_date
@@ -184,9 +189,16 @@ def outside_window(facts, params, risk) -> Flag | None:
 
 
 def _negative_at_diagnosis(plan, facts) -> bool:
+    """Every diagnosis-time panel has a `no_cancer` record in its window and none found
+    cancer (a `pending` record alone is not a negative screen)."""
     first = [i for i in plan if i.kind == "diagnosis"]
-    done = {r.date: r.result for r in facts.cancer_screening}
-    return bool(first) and all(i.done_on and done.get(i.done_on) == "no_cancer" for i in first)
+
+    def negative(item: PlanItem) -> bool:
+        results = {r.result for r in facts.cancer_screening if r.panel == item.panel
+                   and item.window_start <= r.date <= item.window_end}
+        return "no_cancer" in results and "cancer_found" not in results
+
+    return bool(first) and all(negative(i) for i in first)
 
 
 def pet_ct(facts, params, risk, plan, subtype) -> Flag | None:

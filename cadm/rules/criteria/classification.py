@@ -48,7 +48,9 @@ def muscle_abnormalities(facts: PatientFacts, params: dict) -> list:
 
 
 def subtype(facts: PatientFacts, params: dict, as_of: date) -> tuple[str, str]:
-    """(subtype, reason), tested in the order of case-format.md."""
+    """(subtype, reason), tested in the order of case-format.md. Skin disease is "shorter
+    than 6 months" while `as_of` is before skin onset + 6 calendar months (clamped to the
+    month's end), so the day itself already gives a subtype."""
     onset = facts.patient.skin_onset_date
     if not hallmark_signs(facts):
         return "not_classifiable", "no hallmark skin sign recorded at any visit"
@@ -76,6 +78,9 @@ def classify(facts: PatientFacts, params: dict, as_of: date) -> Classification:
 
 
 def _items(facts: PatientFacts, params: dict) -> list[str]:
+    """Items present at any visit or result up to `as_of` (case-format.md); the enzyme item
+    is CK, LDH, AST or ALT above its ULN at any date (no skin-onset limit, unlike the
+    subtype's muscle abnormality); anti-Jo-1 by its most recent result."""
     age = age_years(facts.patient.birth_date, facts.patient.skin_onset_date)
     items = []
     if age >= params["eular.older_age_years"]:
@@ -95,6 +100,11 @@ def _items(facts: PatientFacts, params: dict) -> list[str]:
 
 
 def eular_acr(facts: PatientFacts, params: dict) -> EularAcr:
+    """Score, category by the §2.2 score cut-offs only, estimated probability, subgroup.
+
+    Contract reading: the Karolinska calculator's rule (no hallmark skin sign → biopsy
+    features required, §2.2, VERIFIED-S) is not applied; case-format.md names only the
+    cut-offs, so a high-scoring patient without skin signs or biopsy can reach 'pm'."""
     with_biopsy = any(s.kind == "biopsy" for s in facts.muscle_studies)
     column = 1 if with_biopsy else 0
     scored = tuple((name, WEIGHTS[name][column]) for name in _items(facts, params)

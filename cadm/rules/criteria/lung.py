@@ -11,7 +11,16 @@ from .. import citations as c
 from ..dates import add_months
 from ..facts import PatientFacts, PftFact
 from ..outcomes import Evidence, Flag
-from .common import antibody_evidence, first_positive, iso, latest, make_flag, num, positive
+from .common import (
+    antibody_evidence,
+    first_positive,
+    iso,
+    latest,
+    make_flag,
+    num,
+    positive,
+    reaches,
+)
 
 ANTISYNTHETASE = ("jo1", "pl7", "pl12", "ej", "oj")
 ILD_RISK_ANTIBODIES = ANTISYNTHETASE + ("ku", "pmscl", "ro52")
@@ -53,7 +62,10 @@ def baseline_missing(facts, params) -> Flag | None:
 
 
 def surveillance(facts: PatientFacts, params: dict, as_of: date) -> dict:
-    """Whether lung surveillance applies, its interval, why, and the next PFT due date."""
+    """Whether lung surveillance applies, its interval, why, and the next PFT due date.
+
+    "Within 12 months of its first positive result" includes the day exactly 12 calendar
+    months after it (contract reading); the shorter interval applies up to that day."""
     mda5 = "mda5" in positive(facts)
     baseline_ok = mda5 and all(_baseline(facts, params)[2:])
     ild = next((h for h in facts.hrct if h.ild), None)
@@ -66,49 +78,54 @@ def surveillance(facts: PatientFacts, params: dict, as_of: date) -> dict:
               f"{params['lung.mda5_early_months']} months)" if early else
               "anti-MDA5 positive" if mda5 else f"ILD on HRCT of {iso(ild.date)}")
     last = latest(facts.pft)
-    return {"interval_days": interval, "reason": reason,
+    return {"interval_days": interval, "reason": reason, "mda5_early": early,
             "last_pft": last.date if last else None,
             "next_pft_due": last.date + timedelta(days=interval) if last else as_of}
 
 
 def monitoring_overdue(facts, params, as_of, schedule) -> Flag | None:
     """LUNG_MONITORING_OVERDUE (ACR/CHEST 2023: IIM-ILD PFTs every 3-6 months in the first
-    year, VERIFIED-P; the shorter anti-MDA5 interval is expert practice, UNVERIFIED)."""
-    if not schedule or schedule["next_pft_due"] >= as_of and schedule["last_pft"]:
+    year, VERIFIED-P; the shorter anti-MDA5 interval is expert practice, UNVERIFIED, so the
+    flag carries that label while it applies). A PFT exactly N days before `as_of` is "in the
+    last N days"; any PFT counts, with or without DLCO."""
+    last = schedule.get("last_pft") if schedule else None
+    if not schedule or (last and schedule["next_pft_due"] >= as_of):
         return None
-    last = schedule["last_pft"]
+    label = "UNVERIFIED" if schedule["mda5_early"] else "VERIFIED-P"
     return make_flag(
         "LUNG_MONITORING_OVERDUE", params,
         f"PFT overdue: last {iso(last)}, due every {schedule['interval_days']} days",
         f"Lung surveillance applies ({schedule['reason']}): a PFT every "
         f"{schedule['interval_days']} days. Last PFT: {iso(last)}; it was due "
         f"{iso(schedule['next_pft_due'])}. Recording a PFT clears this flag.",
-        [pft_evidence(latest(facts.pft))] if last else [], c.ACR_CHEST_2023, "VERIFIED-P")
+        [pft_evidence(latest(facts.pft))] if last else [], c.ACR_CHEST_2023, label)
 
 
-def _declines(facts, window_days):
+def _declines(facts, since):
+    """(latest PFT, earlier PFTs dated from since(latest date) to the day before it)."""
     last = latest(facts.pft)
     if not last:
         return None, []
-    earlier = [p for p in facts.pft
-               if p.date < last.date and (last.date - p.date).days <= window_days]
-    return last, earlier
+    start = since(last.date)
+    return last, [p for p in facts.pft if start <= p.date < last.date]
 
 
 def progression(facts, params) -> Flag | None:
     """ILD_PROGRESSION: the latest PFT against any PFT up to 365 days before it: FVC down
-    ≥ 5 points or DLCO down ≥ 10 points % predicted (PPF 2022 criterion 2, VERIFIED-P)."""
-    last, earlier = _declines(facts, params["lung.decline_window_days"])
+    ≥ 5 points or DLCO down ≥ 10 points % predicted (PPF 2022 criterion 2, VERIFIED-P).
+    A PFT exactly 365 days before the latest is compared; one 366 days before is not."""
+    days = params["lung.decline_window_days"]
+    last, earlier = _declines(facts, lambda d: d - timedelta(days=days))
     hits = []
     for p in earlier:
-        fvc = round(p.fvc_pct_predicted - last.fvc_pct_predicted, 2)
-        dlco = (round(p.dlco_pct_predicted - last.dlco_pct_predicted, 2)
+        fvc = p.fvc_pct_predicted - last.fvc_pct_predicted
+        dlco = (p.dlco_pct_predicted - last.dlco_pct_predicted
                 if p.dlco_pct_predicted is not None and last.dlco_pct_predicted is not None
                 else None)
         met = []
-        if fvc >= params["lung.fvc_decline_points"]:
+        if reaches(fvc, params["lung.fvc_decline_points"]):
             met.append(f"FVC −{num(fvc)} points")
-        if dlco is not None and dlco >= params["lung.dlco_decline_points"]:
+        if dlco is not None and reaches(dlco, params["lung.dlco_decline_points"]):
             met.append(f"DLCO −{num(dlco)} points")
         if met:
             hits.append((p, met))
@@ -130,24 +147,25 @@ def progression(facts, params) -> Flag | None:
         [pft_evidence(ref), pft_evidence(last)], c.PPF_2022, "VERIFIED-P", severity=severity)
 
 
-def relative_decline(facts, params, as_of) -> Flag | None:
+def relative_decline(facts, params) -> Flag | None:
     """ILD_RELATIVE_DECLINE: relative FVC fall ≥ 10 % or DLCO fall ≥ 15 % within 24 months
     (older practice criteria, VERIFIED-S; candidate 18). FVC in litres when both tests have
-    it, else FVC % predicted; DLCO % predicted."""
-    window = (as_of - add_months(as_of, -params["lung.legacy_window_months"])).days
-    last, earlier = _declines(facts, window)
+    it, else FVC % predicted; DLCO % predicted. Like ILD_PROGRESSION, the latest PFT against
+    earlier ones from 24 calendar months before it (that day included)."""
+    months = params["lung.legacy_window_months"]
+    last, earlier = _declines(facts, lambda d: add_months(d, -months))
     for p in earlier:
         use_l = p.fvc_l is not None and last.fvc_l is not None
         before, after = (p.fvc_l, last.fvc_l) if use_l else (p.fvc_pct_predicted,
                                                             last.fvc_pct_predicted)
         met = []
-        fvc_rel = round(100 * (before - after) / before, 1)
-        if fvc_rel >= params["lung.legacy_relative_fvc_pct"]:
+        fvc_rel = 100 * (before - after) / before
+        if reaches(fvc_rel, params["lung.legacy_relative_fvc_pct"]):
             met.append(f"FVC −{num(fvc_rel)} % relative ({'litres' if use_l else '% pred'})")
         if p.dlco_pct_predicted and last.dlco_pct_predicted is not None:
-            dlco_rel = round(100 * (p.dlco_pct_predicted - last.dlco_pct_predicted)
-                             / p.dlco_pct_predicted, 1)
-            if dlco_rel >= params["lung.legacy_relative_dlco_pct"]:
+            dlco_rel = (100 * (p.dlco_pct_predicted - last.dlco_pct_predicted)
+                        / p.dlco_pct_predicted)
+            if reaches(dlco_rel, params["lung.legacy_relative_dlco_pct"]):
                 met.append(f"DLCO −{num(dlco_rel)} % relative")
         if met:
             return make_flag(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from .. import citations as c
-from ..dates import age_years
+from ..dates import add_months, age_years
 from ..facts import PatientFacts
 from ..outcomes import Evidence, Flag
 from .common import (
@@ -28,7 +28,9 @@ def _recent_lab(facts: PatientFacts, test: str, since: date):
 
 def rpild_markers(facts, params, as_of) -> Flag | None:
     """MDA5_RPILD_MARKERS: anti-MDA5 positive and, within 90 days, the latest ferritin
-    ≥ 1500 ng/mL or the latest KL-6 > 1600 U/mL (Yang 2021, VERIFIED-P)."""
+    ≥ 1500 ng/mL or the latest KL-6 > 1600 U/mL (Yang 2021, VERIFIED-P). "Within the 90
+    days before as_of" includes a result dated exactly 90 days before; only the latest result
+    of each marker in the window counts, so a later normal value clears an earlier high one."""
     if "mda5" not in positive(facts):
         return None
     since = as_of - timedelta(days=params["mda5.marker_window_days"])
@@ -118,8 +120,6 @@ def oximetry_due(facts, params, as_of) -> Flag | None:
     ild = next((h for h in facts.hrct if h.ild), None)
     walk = latest(facts.six_minute_walk)
     months = params["lung.oximetry_interval_months"]
-    from ..dates import add_months
-
     if not ild or (walk and walk.date >= add_months(as_of, -months)):
         return None
     return make_flag(
@@ -168,7 +168,8 @@ def flair(facts, params) -> Flag | None:
 
 def mck(facts, params) -> Flag | None:
     """MCK_COUNT (Gono 2021; thresholds VERIFIED-S, band mapping UNVERIFIED): anti-MDA5
-    status, CRP and KL-6, for anti-MDA5 positive patients or ILD."""
+    status, CRP and KL-6 (latest values, at or above the thresholds), for anti-MDA5 positive
+    patients, or patients with ILD on HRCT who have an anti-MDA5 result of any kind."""
     mda5 = antibody_status(facts).get("mda5")
     ild = any(h.ild for h in facts.hrct)
     if not ((mda5 and mda5.result == "positive") or (ild and mda5)):

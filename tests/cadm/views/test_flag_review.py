@@ -148,7 +148,7 @@ def test_dermatologist_cannot_decide_a_reclassification(derm_client, reclassify_
 def test_patient_page_shows_the_suggestion(rheum_client, reclassify_flag):
     body = rheum_client.get(reverse("patient-detail", args=[reclassify_flag.patient.public_id])
                             ).content.decode()
-    assert "Suggestion: recorded amyopathic, data say hypomyopathic" in body
+    assert "Suggestion: recorded Amyopathic DM, data say Hypomyopathic DM" in body
     assert "Accept or reject" in body
 
 
