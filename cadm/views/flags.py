@@ -37,8 +37,10 @@ def worklist(request):
 
 
 def _forms(data=None):
-    return {"acknowledge": AcknowledgeForm(data), "dismiss": DismissForm(data),
-            "snooze": SnoozeForm(data), "comment": CommentForm(data)}
+    # Prefixes keep the ids of the four forms on one page apart (labels find their field).
+    return {name: form_class(data, prefix=name) for name, form_class in (
+        ("acknowledge", AcknowledgeForm), ("dismiss", DismissForm), ("snooze", SnoozeForm),
+        ("comment", CommentForm))}
 
 
 @requires(Perm.FLAG_REVIEW)

@@ -1,7 +1,7 @@
 """A rheumatologist records a visit with a CK result, in real headless Chromium.
 
 live_server implies a transactional database: every row is created before page.goto (what the
-data migrations created is restored by tests/browser/conftest.py).
+data migrations created is restored by tests/conftest.py).
 """
 
 import re

@@ -70,7 +70,7 @@ def test_flag_page_explains(derm_client, mda5_flag):
 def test_dismiss_with_reason_removes_it_from_the_open_list(derm_client, dermatologist,
                                                            mda5_flag):
     url = reverse("flag-act", args=[mda5_flag.public_id, "dismiss"])
-    response = derm_client.post(url, {"reason": "patient-ineligible", "comment": "on ECMO"})
+    response = derm_client.post(url, {"dismiss-reason": "patient-ineligible", "dismiss-comment": "on ECMO"})
     assert response["Location"] == reverse("worklist")
     mda5_flag.refresh_from_db()
     assert mda5_flag.state == "dismissed"
@@ -86,7 +86,7 @@ def test_dismiss_with_reason_removes_it_from_the_open_list(derm_client, dermatol
 
 def test_dismiss_without_reason_is_refused_and_nothing_changes(derm_client, mda5_flag):
     url = reverse("flag-act", args=[mda5_flag.public_id, "dismiss"])
-    response = derm_client.post(url, {"reason": "", "comment": ""})
+    response = derm_client.post(url, {"dismiss-reason": "", "dismiss-comment": ""})
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
     mda5_flag.refresh_from_db()
@@ -94,7 +94,10 @@ def test_dismiss_without_reason_is_refused_and_nothing_changes(derm_client, mda5
 
 
 def test_acknowledge_snooze_and_comment(derm_client, mda5_flag):
-    act = lambda a, **d: derm_client.post(reverse("flag-act", args=[mda5_flag.public_id, a]), d)  # noqa: E731
+    def act(action, **data):
+        data = {f"{action}-{k}": v for k, v in data.items()}
+        derm_client.post(reverse("flag-act", args=[mda5_flag.public_id, action]), data)
+
     act("acknowledge", comment="seen")
     act("comment", comment="phoned the patient")
     act("snooze", until=(TODAY + dt.timedelta(days=14)).isoformat(), comment="CT booked")
@@ -106,7 +109,7 @@ def test_acknowledge_snooze_and_comment(derm_client, mda5_flag):
 
 def test_snooze_in_the_past_is_refused(derm_client, mda5_flag):
     response = derm_client.post(reverse("flag-act", args=[mda5_flag.public_id, "snooze"]),
-                                {"until": TODAY.isoformat(), "comment": "x"})
+                                {"snooze-until": TODAY.isoformat(), "snooze-comment": "x"})
     assert response.status_code == 400 and "must be after today" in response.content.decode()
 
 
@@ -115,7 +118,7 @@ def test_rheumatologist_accepts_reclassification(rheum_client, rheumatologist, r
     patient = reclassify_flag.patient
     with django_capture_on_commit_callbacks(execute=True):
         rheum_client.post(reverse("flag-act", args=[reclassify_flag.public_id, "accept"]),
-                          {"comment": "CK confirmed twice"})
+                          {"acknowledge-comment": "CK confirmed twice"})
     patient.refresh_from_db()
     assert patient.recorded_subtype == "hypomyopathic"
     assert patient.history.first().history_user == rheumatologist
@@ -128,7 +131,8 @@ def test_rheumatologist_accepts_reclassification(rheum_client, rheumatologist, r
 
 def test_rheumatologist_rejects_reclassification_with_a_reason(rheum_client, reclassify_flag):
     rheum_client.post(reverse("flag-act", args=[reclassify_flag.public_id, "reject"]),
-                      {"reason": "recipient-disagrees-evidence", "comment": "after exercise"})
+                      {"dismiss-reason": "recipient-disagrees-evidence",
+                       "dismiss-comment": "after exercise"})
     reclassify_flag.refresh_from_db()
     assert reclassify_flag.state == "dismissed"
     reclassify_flag.patient.refresh_from_db()
