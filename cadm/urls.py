@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cadm.views import entry, flags, health, home, patients
+from cadm.views import entry, flags, health, home, jobs, patients
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cohort/", home.cohort_summary, name="cohort-summary"),
+    path("jobs/", jobs.job_list, name="job-list"),
     path("patients/", patients.patient_list, name="patient-list"),
     path("patients/new/", patients.patient_new, name="patient-new"),
     path("patients/<uuid:public_id>/", patients.patient_detail, name="patient-detail"),

@@ -70,7 +70,8 @@ def test_flag_page_explains(derm_client, mda5_flag):
 def test_dismiss_with_reason_removes_it_from_the_open_list(derm_client, dermatologist,
                                                            mda5_flag):
     url = reverse("flag-act", args=[mda5_flag.public_id, "dismiss"])
-    response = derm_client.post(url, {"dismiss-reason": "patient-ineligible", "dismiss-comment": "on ECMO"})
+    response = derm_client.post(url, {"dismiss-reason": "patient-ineligible",
+                                      "dismiss-comment": "on ECMO"})
     assert response["Location"] == reverse("worklist")
     mda5_flag.refresh_from_db()
     assert mda5_flag.state == "dismissed"
