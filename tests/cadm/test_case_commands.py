@@ -20,6 +20,10 @@ CASES = sorted(p for p in (SHARED / "cases").glob("*.json")
                if not p.name.endswith(".expected.json"))
 
 
+# CI and developers have ../shared beside the project; a bare clone elsewhere skips these.
+pytestmark = pytest.mark.skipif(not CASES, reason="../shared/cases is not beside the project")
+
+
 def valid_cases():
     return [p for p in CASES
             if not json.loads(p.with_suffix(".expected.json").read_text()).get("invalid")]
@@ -27,8 +31,6 @@ def valid_cases():
 
 def test_schema_copy_matches_the_shared_contract():
     shared = SHARED / "case.schema.json"
-    if not shared.exists():
-        pytest.skip("../shared is not beside the project")
     assert json.loads(SCHEMA_PATH.read_text()) == json.loads(shared.read_text())
 
 

@@ -19,9 +19,12 @@ def mda5_patient(site, creator):
 
 
 def run_sweep(django_capture_on_commit_callbacks) -> JobRun:
-    with django_capture_on_commit_callbacks(execute=True):
+    """The beat task creates the job and queues it on commit; here the queued task is run as
+    a function, as a worker would (tests/test_worker.py runs a real one)."""
+    with django_capture_on_commit_callbacks(execute=False) as queued:
         job_id = daily_sweep_task()
-    return JobRun.objects.get(pk=job_id)
+    assert len(queued) == 1
+    return job_run_execute(job_id)
 
 
 def test_sweep_opens_time_driven_flags_and_records_progress(site, rheumatologist,
