@@ -103,3 +103,21 @@ def test_rules_admin_cohort_page_shows_counts_not_names(client, rules_admin, pat
     body = client.get(reverse("cohort-summary")).content.decode()
     assert patient.family_name not in body and patient.mrn not in body
     assert "North Clinic" in body
+
+
+@pytest.mark.parametrize(("role", "which", "expected"), [
+    ("rheumatologist", 0, 302), ("rheumatologist", 1, 404),
+    ("dermatologist", 0, 302), ("dermatologist", 1, 404),
+    ("rules_admin", 0, 403), ("rules_admin", 1, 403),
+    (None, 0, 403),
+])
+def test_flag_actions_by_role_and_site(client, site, other_site, role, which, expected):
+    user = UserFactory(role=role, sites=[site])
+    patient = PatientFactory(site=other_site if which else site)
+    patient_reevaluate(patient.pk)
+    flag = patient.flags.first()
+    client.force_login(user)
+    response = client.post(reverse("flag-act", args=[flag.public_id, "acknowledge"]), {})
+    assert response.status_code == expected
+    flag.refresh_from_db()
+    assert (flag.state == "acknowledged") is (expected == 302)
