@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from cadm.views import entry, flags, health, home, jobs, patients
 
@@ -21,5 +21,7 @@ urlpatterns = [
     path("flags/", flags.worklist, name="worklist"),
     path("flags/<uuid:public_id>/", flags.flag_detail, name="flag-detail"),
     path("flags/<uuid:public_id>/<slug:action>/", flags.flag_act, name="flag-act"),
+    path("", include("screening.urls")),
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

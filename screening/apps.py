@@ -6,5 +6,12 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Cancer screening"
 
     def ready(self) -> None:
-        # Screening records appear on cadm's pages through the section registry.
-        from . import sections  # noqa: F401
+        # Screening joins cadm's pages and evaluation through its registries (cadm never
+        # imports this app): records as a result section, the plan as a patient-page panel,
+        # the plan's sync after each evaluation, and the plan's outcome as a fact.
+        from cadm.panels import register_after_evaluation, register_fact_provider
+
+        from . import panels, sections, services  # noqa: F401
+
+        register_after_evaluation("screening-plan", services.screening_plan_sync)
+        register_fact_provider("screening-plan", services.screening_facts)

@@ -1,8 +1,8 @@
 from django import forms
 
-from cadm.forms.base import ResultForm
+from cadm.forms.base import DateInput, ResultForm
 
-from .models import CancerScreeningRecord
+from .models import CancerScreeningRecord, ScreeningPlan, ScreeningResult
 
 
 class CancerScreeningForm(ResultForm):
@@ -10,3 +10,32 @@ class CancerScreeningForm(ResultForm):
         model = CancerScreeningRecord
         fields = ["panel", "result", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class ComponentForm(forms.Form):
+    """One test of a panel: leave it blank if not done yet."""
+
+    component_id = forms.IntegerField(widget=forms.HiddenInput())
+    done_on = forms.DateField(label="Date done", required=False, widget=DateInput())
+    result = forms.ChoiceField(label="Result", required=False,
+                               choices=[("", "—"), *ScreeningResult.choices])
+    note = forms.CharField(label="Note", required=False, max_length=500)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("done_on") and not cleaned.get("result"):
+            self.add_error("result", "Result: choose the result of the test done on "
+                                     f"{cleaned['done_on'].isoformat()}.")
+        if cleaned.get("result") and not cleaned.get("done_on"):
+            self.add_error("done_on", "Date done: enter the date of this result.")
+        return cleaned
+
+
+ComponentFormSet = forms.formset_factory(ComponentForm, extra=0)
+
+
+class PlanCloseForm(forms.Form):
+    outcome = forms.ChoiceField(choices=[("", "—"), *ScreeningPlan.Outcome.choices])
+    outcome_on = forms.DateField(label="Date of the outcome", widget=DateInput())
+    reason = forms.CharField(label="Reason", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))

@@ -17,7 +17,7 @@ class PatientForm(forms.ModelForm):
         fields = [
             "site", "mrn", "family_name", "given_name", "sex", "birth_date",
             "skin_onset_date", "diagnosis_date", "recorded_subtype", "refractory_disease",
-            "notes",
+            "high_npc_risk_region", "notes",
         ]
         widgets = {
             "birth_date": DateInput(),

@@ -29,6 +29,11 @@ class Patient(models.Model):
     refractory_disease = models.BooleanField(
         default=False, help_text="Persistently high disease activity despite treatment."
     )
+    high_npc_risk_region = models.BooleanField(
+        "from a high nasopharyngeal-cancer region", default=False,
+        help_text="Lives in or comes from a region with raised nasopharyngeal-carcinoma risk "
+                  "(e.g. Southern China, South-East Asia): nasoendoscopy is suggested.",
+    )
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

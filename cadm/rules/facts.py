@@ -18,6 +18,9 @@ class PatientInfo:
     recorded_subtype: str | None = None
     refractory_disease: bool = False
     high_npc_risk_region: bool = False
+    # When the care team last recorded the outcome of the screening plan (screening app).
+    screening_outcome_date: date | None = None
+    screening_plan_closed: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadm.models import Patient, RuleSetVersion, Visit
+from cadm.panels import after_evaluation_hooks, patient_fact_values
 from cadm.rules import facts as rf
 from cadm.rules.engine import evaluate
 from cadm.rules.outcomes import Evaluation
@@ -41,7 +42,8 @@ def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf
         skin_onset_date=patient.skin_onset_date, diagnosis_date=patient.diagnosis_date,
         recorded_subtype=patient.recorded_subtype or None,
         refractory_disease=patient.refractory_disease,
-        high_npc_risk_region=getattr(patient, "high_npc_risk_region", False),
+        high_npc_risk_region=patient.high_npc_risk_region,
+        **patient_fact_values(patient),
     )
     visits = tuple(_visit_fact(v) for v in records.visits)
     return rf.PatientFacts(patient=info, visits=visits,
@@ -65,7 +67,10 @@ def patient_reevaluate(patient_id: int, *, as_of: date | None = None,
     ruleset = ruleset or ruleset_active()
     as_of = as_of or timezone.localdate()
     evaluation = patient_evaluation(patient, as_of=as_of, ruleset=ruleset)
-    return flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
+    result = flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
+    for hook in after_evaluation_hooks():  # e.g. the screening plan follows the tier
+        hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
+    return result
 
 
 def evaluation_after_commit(patient: Patient) -> None:

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from cadm.forms.patients import PatientForm, PatientSearchForm
 from cadm.models import Site
+from cadm.panels import patient_panels
 from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.sections import all_sections
 from cadm.selectors.flags import patient_live_flags
@@ -65,10 +66,14 @@ def patient_detail(request, public_id):
     sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
     today = timezone.localdate()
     records = patient_records(patient)
+    evaluation = patient_evaluation(patient, as_of=today, records=records)
+    panels = [(panel, panel.context(patient=patient, evaluation=evaluation, user=request.user))
+              for panel in patient_panels() if has_perm(request.user, panel.permission)]
     return render(request, "cadm/patient_detail.html", {
         "patient": patient,
         "flags": patient_live_flags(patient),
-        "evaluation": patient_evaluation(patient, as_of=today, records=records),
+        "evaluation": evaluation,
+        "panels": panels,
         "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
         "timeline": patient_timeline(patient=patient, records=records),
         "sections": sections,

@@ -97,21 +97,44 @@ def cancer_flags(facts: PatientFacts, params: dict, as_of: date, risk: CancerRis
                  plan: tuple[PlanItem, ...], subtype: str) -> list[Flag]:
     flags = [f for f in (
         enhanced_screening(facts, params, risk),
-        screening_overdue(params, plan, as_of),
+        screening_overdue(params, plan, as_of, facts.patient.screening_plan_closed),
         red_flags(facts, params),
         not_applicable(facts, params, risk),
         outside_window(facts, params, risk),
         pet_ct(facts, params, risk, plan, subtype),
         gi_endoscopy(params, risk, plan, facts),
         nasoendoscopy(facts, params, risk),
+        screening_finding(facts, params),
     ) if f]
     return flags
 
 
+def screening_finding(facts, params) -> Flag | None:
+    """CANCER_SCREENING_FINDING: a screening record found something (a finding needing
+    work-up, or cancer) and no outcome of the plan has been recorded since. The product's
+    own rule: a finding must never wait silently (IMACS 2023 §1 context)."""
+    since = facts.patient.screening_outcome_date
+    found = [r for r in facts.cancer_screening if r.result in ("finding", "cancer_found")
+             and (since is None or r.date > since)]
+    if not found:
+        return None
+    last = found[-1]
+    what = "cancer found" if last.result == "cancer_found" else "a finding needing work-up"
+    return make_flag(
+        "CANCER_SCREENING_FINDING", params,
+        f"Cancer screening on {iso(last.date)}: {what}",
+        f"The {last.panel} panel of {iso(last.date)} recorded {what}. Arrange the work-up and "
+        f"record the screening plan's outcome; that clears this flag.",
+        [Evidence("screening", r.date, f"{r.panel} panel", r.result.replace("_", " "))
+         for r in found], c.IMACS_2023, "VERIFIED-S")
+
+
 def enhanced_screening(facts, params, risk) -> Flag | None:
     """ENHANCED_CANCER_SCREENING: moderate/high tier and no enhanced panel on record since
-    diagnosis − N months (IMACS 2023 §1.5, VERIFIED-S; rule candidate 3)."""
-    if risk.tier not in ("moderate", "high"):
+    diagnosis − N months (IMACS 2023 §1.5, VERIFIED-S; rule candidate 3). Silent once the
+    care team has closed the screening plan with a reason (a product fact; case files never
+    close a plan)."""
+    if risk.tier not in ("moderate", "high") or facts.patient.screening_plan_closed:
         return None
     since = add_months(facts.patient.diagnosis_date,
                        -params["screening.first_window_before_months"])
@@ -127,10 +150,11 @@ def enhanced_screening(facts, params, risk) -> Flag | None:
         [Evidence("tier", None, "IMACS tier", risk.tier)], c.IMACS_2023, "VERIFIED-S")
 
 
-def screening_overdue(params, plan, as_of) -> Flag | None:
-    """CANCER_SCREENING_OVERDUE: a plan item past its due date plus the grace period."""
+def screening_overdue(params, plan, as_of, closed: bool = False) -> Flag | None:
+    """CANCER_SCREENING_OVERDUE: a plan item past its due date plus the grace period; silent
+    once the care team has closed the plan with a reason."""
     overdue = [i for i in plan if i.status == "overdue"]
-    if not overdue:
+    if not overdue or closed:
         return None
     grace = params["screening.overdue_grace_days"]
     items = "; ".join(f"{i.panel} panel due {iso(i.due)}" for i in overdue)

@@ -28,8 +28,14 @@ def dose(facts, params, as_of) -> Flag | None:
     weight (AAO 2016, VERIFIED-P). No weight on record gives HCQ_WEIGHT_MISSING instead.
     The latest weight is that of the latest visit recording one, whatever its age."""
     hcq = active_hcq(facts, as_of)
-    if not hcq or hcq.dose_mg_per_day is None:
+    if not hcq:
         return None
+    if hcq.dose_mg_per_day is None:
+        return make_flag(
+            "HCQ_DOSE_MISSING", params, "HCQ dose not assessable: no daily dose recorded",
+            f"Hydroxychloroquine since {iso(hcq.start_date)} has no daily dose on record, so it "
+            f"cannot be checked against the {num(params['hcq.max_mg_per_kg'])} mg/kg/day limit. "
+            f"Record the dose.", [_hcq_evidence(hcq)], c.AAO_2016, "VERIFIED-P")
     weighed = latest(facts.visits, lambda v: v.weight_kg is not None)
     if not weighed:
         return make_flag(

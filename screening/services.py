@@ -1,0 +1,182 @@
+"""Writes of the screening app: the plan follows the evaluation; clinicians record tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from cadm.exceptions import DomainError, require
+from cadm.models import Patient, RuleSetVersion
+from cadm.permissions import Perm
+from cadm.rules.outcomes import Evaluation
+from cadm.sections import get_section
+from cadm.services.audit import audit_record
+from cadm.services.evaluation import evaluation_after_commit
+from cadm.services.visits import results_add
+from cadm.validation import check_date
+
+from . import planning
+from .models import ScreeningComponent, ScreeningItem, ScreeningPlan, ScreeningPlanEvent
+
+TIER_WORDS = {"standard": "standard", "moderate": "moderate", "high": "high",
+              "not_applicable": "not applicable"}
+
+
+def _basis(evaluation: Evaluation) -> str:
+    risk = evaluation.cancer_risk
+    if risk.tier == "not_applicable":
+        return ("Juvenile onset: IMACS 2023 does not ask for IIM-specific cancer screening; "
+                "continue age-appropriate population screening.")
+    return (f"IMACS 2023 tier {risk.tier}: high-risk factors "
+            f"{', '.join(risk.high_factors) or 'none'}; intermediate factors "
+            f"{', '.join(risk.intermediate_factors) or 'none'} (rule set "
+            f"v{evaluation.rule_set_version}).")
+
+
+def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
+                        ruleset: RuleSetVersion) -> ScreeningPlan | None:
+    """Bring the plan in line with the evaluation: new items added with their dates, statuses
+    refreshed, items dropped only when no work was recorded on them; a tier change is
+    explained in the plan's events. Idempotent. Runs inside the evaluation's transaction."""
+    risk = evaluation.cancer_risk
+    plan = ScreeningPlan.objects.filter(patient=patient).first()
+    if plan is None and risk.tier == "not_applicable":
+        return None
+    if plan is None:
+        plan = ScreeningPlan.objects.create(
+            patient=patient, tier=risk.tier, high_factors=list(risk.high_factors),
+            intermediate_factors=list(risk.intermediate_factors), basis=_basis(evaluation),
+            ruleset=ruleset)
+        _event(plan, ruleset, f"Plan created: {_basis(evaluation)}")
+    elif (plan.tier, plan.high_factors, plan.intermediate_factors) != (
+            risk.tier, list(risk.high_factors), list(risk.intermediate_factors)):
+        old = plan.tier
+        plan.tier, plan.ruleset, plan.basis = risk.tier, ruleset, _basis(evaluation)
+        plan.high_factors = list(risk.high_factors)
+        plan.intermediate_factors = list(risk.intermediate_factors)
+        plan.save()
+        change = f"tier {old} → {risk.tier}" if old != risk.tier else "factors changed"
+        _event(plan, ruleset, f"Re-stratified ({change}): {plan.basis}")
+    _sync_items(plan, planning.planned_items(evaluation), ruleset, patient.sex)
+    return plan
+
+
+def _sync_items(plan: ScreeningPlan, planned, ruleset, sex: str) -> None:
+    existing = {i.key: i for i in plan.items.prefetch_related("components")}
+    started = {key: item.status == "done" or any(c.done_on for c in item.components.all())
+               for key, item in existing.items() if item.status != "superseded"}
+    diff = planning.plan_diff(started, planned)
+    for p in diff.add:
+        if p.key in existing:  # superseded earlier, planned again
+            _refresh(existing[p.key], p)
+            continue
+        item = ScreeningItem.objects.create(
+            plan=plan, key=p.key, panel=p.panel, kind=p.kind, due_on=p.due,
+            window_start=p.window_start, window_end=p.window_end, status=p.status,
+            reason=p.reason)
+        ScreeningComponent.objects.bulk_create(
+            ScreeningComponent(item=item, code=code, label=label)
+            for code, label in planning.components_for(p.panel, sex))
+    for p in diff.keep:
+        _refresh(existing[p.key], p)
+    for key in diff.supersede:
+        existing[key].status = ScreeningItem.Status.SUPERSEDED
+        existing[key].save(update_fields=["status"])
+    if diff.add or diff.supersede:
+        added = "; ".join(f"{planning.PANEL_LABELS[p.panel]}"
+                          f"{' due ' + p.due.isoformat() if p.due else ''}" for p in diff.add)
+        dropped = "; ".join(diff.supersede)
+        _event(plan, ruleset, " ".join(filter(None, (
+            f"Added: {added}." if added else "", f"No longer planned: {dropped}."
+            if dropped else ""))))
+
+
+def _refresh(item: ScreeningItem, p: planning.PlannedItem) -> None:
+    """Dates and status from the rules; a suggested item keeps 'done' once its tests are."""
+    status = item.status if (p.status == "suggested" and item.status == "done") else p.status
+    new = (p.due, p.window_start, p.window_end, status, p.reason)
+    if (item.due_on, item.window_start, item.window_end, item.status, item.reason) != new:
+        item.due_on, item.window_start, item.window_end, item.status, item.reason = new
+        item.save()
+
+
+def _event(plan, ruleset, text: str, actor=None) -> None:
+    ScreeningPlanEvent.objects.create(plan=plan, ruleset=ruleset, text=text, actor=actor)
+
+
+@transaction.atomic
+def screening_component_record(*, actor, component: ScreeningComponent, done_on: date,
+                               result: str, note: str, today: date) -> ScreeningComponent:
+    """Record one test as done. When every test of the item is done, the panel is recorded
+    as a cancer-screening record (its result the worst of the tests), which the rules read."""
+    require(actor, Perm.RESULT_RECORD)
+    item, patient = component.item, component.item.plan.patient
+    try:
+        check_date("Date done", done_on, today=today, birth_date=patient.birth_date)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from None
+    component.done_on, component.result, component.note = done_on, result, note
+    component.recorded_by = actor
+    component._history_user = actor
+    component.save()
+    audit_record(actor=actor, action="screening.component", target=item.plan, patient=patient,
+                 detail={"item": item.key, "component": component.code, "result": result})
+    components = list(item.components.all())
+    if all(c.done_on for c in components) and item.record_id is None:
+        _record_panel(actor, item, components)
+    else:
+        evaluation_after_commit(patient)
+    return component
+
+
+def _record_panel(actor, item: ScreeningItem, components) -> None:
+    result = planning.worst_result([c.result for c in components])
+    day = max(c.done_on for c in components)
+    (record,) = results_add(actor=actor, patient=item.plan.patient, observed_on=day, rows=[
+        (get_section("cancer-screening"), {"panel": item.panel, "result": result,
+                                           "note": f"All tests of the {item.key} item done."})])
+    item.record = record
+    if item.kind == "suggested":
+        item.status = ScreeningItem.Status.DONE
+    item.save()
+    _event(item.plan, item.plan.ruleset,
+           f"{planning.PANEL_LABELS[item.panel]} completed on {day.isoformat()}: "
+           f"{record.get_result_display().lower()}.", actor=actor)
+
+
+@transaction.atomic
+def screening_plan_close(*, actor, plan: ScreeningPlan, outcome: str, reason: str,
+                         outcome_on: date, today: date) -> ScreeningPlan:
+    """Record the plan's outcome and close it (clears the finding flag; stops overdue
+    reminders). A closed plan keeps its items and history."""
+    require(actor, Perm.RESULT_RECORD)
+    if plan.state == ScreeningPlan.State.CLOSED:
+        raise DomainError("This plan is already closed.")
+    if outcome not in ScreeningPlan.Outcome.values:
+        raise DomainError(f"Outcome: {outcome!r} is not one of "
+                          f"{', '.join(ScreeningPlan.Outcome.values)}.")
+    try:
+        check_date("Outcome date", outcome_on, today=today, birth_date=plan.patient.birth_date)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from None
+    plan.state, plan.outcome, plan.outcome_on = ScreeningPlan.State.CLOSED, outcome, outcome_on
+    plan.closed_reason = reason
+    plan._history_user = actor
+    plan.save()
+    _event(plan, plan.ruleset, f"Closed: {plan.get_outcome_display()} on "
+                               f"{outcome_on.isoformat()}. {reason}", actor=actor)
+    audit_record(actor=actor, action="screening.close", target=plan, patient=plan.patient,
+                 detail={"outcome": outcome})
+    evaluation_after_commit(plan.patient)
+    return plan
+
+
+def screening_facts(patient: Patient) -> dict:
+    """What the rules read from the plan (cadm.rules.facts.PatientInfo fields)."""
+    plan = ScreeningPlan.objects.filter(patient=patient).only("state", "outcome_on").first()
+    if plan is None:
+        return {}
+    return {"screening_outcome_date": plan.outcome_on,
+            "screening_plan_closed": plan.state == ScreeningPlan.State.CLOSED}

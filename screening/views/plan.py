@@ -1,0 +1,132 @@
+"""The screening plan of one patient: checklist, recording tests, closing, printing."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cadm.exceptions import DomainError
+from cadm.permissions import Perm, has_perm
+from cadm.rules.dates import add_months
+from cadm.selectors.patients import patient_get_for
+from cadm.services.evaluation import patient_evaluation
+from cadm.views.access import requires
+
+from ..forms import ComponentFormSet, PlanCloseForm
+from ..models import ScreeningItem, ScreeningPlan
+from ..services import screening_component_record, screening_plan_close
+
+EVIDENCE_YEARS = 3  # IMACS 2023: excess cancer risk within 3 years of onset (§1.1)
+
+
+def _plan_context(request, patient, formsets=None, close_form=None):
+    plan = (ScreeningPlan.objects.filter(patient=patient)
+            .prefetch_related("items__components__recorded_by", "events__actor").first())
+    today = timezone.localdate()
+    items = [i for i in plan.items.all() if i.status != "superseded"] if plan else []
+    can_record = has_perm(request.user, Perm.RESULT_RECORD)
+    evidence_end = add_months(patient.skin_onset_date, 12 * EVIDENCE_YEARS)
+    formsets = formsets or {}
+    rows = []
+    for item in items:
+        todo = [c for c in item.components.all() if not c.done_on]
+        formset = _formset_for(item, todo, formsets.get(item.pk))
+        rows.append((item, list(zip(todo, formset.forms, strict=True)), formset))
+    return {
+        "patient": patient, "plan": plan, "rows": rows, "can_record": can_record,
+        "evaluation": patient_evaluation(patient, as_of=today), "today": today,
+        "beyond_evidence": today > evidence_end,
+        "evidence_end": evidence_end,
+        "superseded": [i for i in plan.items.all() if i.status == "superseded"] if plan else [],
+        "close_form": close_form or PlanCloseForm(initial={"outcome_on": today}),
+    }
+
+
+def _formset_for(item, todo, posted=None):
+    """One form per test not yet done; after a failed POST, each test gets back what was
+    posted for it (matched by component id), with its errors."""
+    prefix = f"item{item.pk}"
+    if posted is None:
+        return ComponentFormSet(prefix=prefix, initial=[{"component_id": c.pk} for c in todo])
+    by_id = {str(f["component_id"].value()): f for f in posted.forms}
+    data = {f"{prefix}-TOTAL_FORMS": len(todo), f"{prefix}-INITIAL_FORMS": len(todo)}
+    for index, component in enumerate(todo):
+        sent = by_id.get(str(component.pk))
+        data[f"{prefix}-{index}-component_id"] = component.pk
+        for name in ("done_on", "result", "note"):
+            data[f"{prefix}-{index}-{name}"] = sent[name].value() if sent else ""
+    formset = ComponentFormSet(data, prefix=prefix)
+    formset.is_valid()
+    return formset
+
+
+@requires(Perm.PATIENT_VIEW)
+def plan_detail(request, public_id):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    return render(request, "screening/plan.html", _plan_context(request, patient))
+
+
+@require_POST
+@requires(Perm.RESULT_RECORD)
+def item_record(request, public_id, item_id):
+    """Record the tests of one item that were done; all rows valid or nothing saved."""
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    item = get_object_or_404(ScreeningItem, pk=item_id, plan__patient=patient)
+    components = {c.pk: c for c in item.components.all()}
+    formset = ComponentFormSet(request.POST, prefix=f"item{item.pk}")
+    today = timezone.localdate()
+    done = [f.cleaned_data for f in formset.forms if formset.is_valid()
+            and f.cleaned_data.get("done_on")]
+    if formset.is_valid() and done:
+        try:
+            for data in done:
+                screening_component_record(
+                    actor=request.user, component=components[data["component_id"]],
+                    done_on=data["done_on"], result=data["result"], note=data["note"],
+                    today=today)
+        except (DomainError, KeyError) as exc:
+            messages.error(request, f"Nothing was saved: {exc}")
+        else:
+            messages.success(request, f"{len(done)} test(s) recorded.")
+            return redirect("screening-plan", public_id=patient.public_id)
+    elif formset.is_valid():
+        messages.error(request, "Nothing was saved: enter a date and a result for a test.")
+    else:
+        messages.error(request, "Nothing was saved: correct the fields marked below.")
+    context = _plan_context(request, patient, formsets={item.pk: formset})
+    return render(request, "screening/plan.html", context, status=400)
+
+
+@require_POST
+@requires(Perm.RESULT_RECORD)
+def plan_close(request, public_id):
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    plan = get_object_or_404(ScreeningPlan, patient=patient)
+    form = PlanCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            screening_plan_close(actor=request.user, plan=plan, today=timezone.localdate(),
+                                 **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Screening plan closed with its outcome.")
+            return redirect("screening-plan", public_id=patient.public_id)
+    messages.error(request, "The plan was not closed: correct the fields marked below.")
+    return render(request, "screening/plan.html",
+                  _plan_context(request, patient, close_form=form), status=400)
+
+
+@requires(Perm.PATIENT_VIEW)
+def patient_sheet(request, public_id):
+    """A plain-language sheet for the patient: why screening, which tests, warning signs."""
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    today = timezone.localdate()
+    evaluation = patient_evaluation(patient, as_of=today)
+    plan = ScreeningPlan.objects.filter(patient=patient).prefetch_related("items").first()
+    items = [i for i in plan.items.all() if i.status in ("due", "overdue", "suggested")] \
+        if plan else []
+    return render(request, "screening/patient_sheet.html", {
+        "patient": patient, "evaluation": evaluation, "items": items, "today": today,
+        "antibodies": set(evaluation.antibodies_positive),
+    })
