@@ -89,6 +89,8 @@ class ScreeningItem(models.Model):
     window_end = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.TextField(blank=True)
+    done_on = models.DateField(null=True, blank=True,
+                               help_text="Date of the screening record that completed it.")
     record = models.ForeignKey(CancerScreeningRecord, null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()

@@ -56,6 +56,7 @@ class PlannedItem:
     window_end: date | None
     status: str  # "due", "overdue", "done" or "suggested"
     reason: str = ""
+    done_on: date | None = None
 
 
 def components_for(panel: str, sex: str) -> list[tuple[str, str]]:
@@ -65,7 +66,7 @@ def components_for(panel: str, sex: str) -> list[tuple[str, str]]:
 def planned_items(evaluation: Evaluation) -> list[PlannedItem]:
     """What the plan should hold on the evaluation's day."""
     items = [PlannedItem(f"{i.panel}:{i.kind}:{i.due.isoformat()}", i.panel, i.kind, i.due,
-                         i.window_start, i.window_end, i.status)
+                         i.window_start, i.window_end, i.status, done_on=i.done_on)
              for i in evaluation.screening_plan]
     items += [PlannedItem(f"{panel}:suggested", panel, "suggested", None, None, None,
                           "suggested", flag.detail)

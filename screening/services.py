@@ -10,6 +10,7 @@ from django.db import transaction
 from cadm.exceptions import DomainError, require
 from cadm.models import Patient, RuleSetVersion
 from cadm.permissions import Perm
+from cadm.rules import vocabulary
 from cadm.rules.outcomes import Evaluation
 from cadm.sections import get_section
 from cadm.services.audit import audit_record
@@ -29,10 +30,11 @@ def _basis(evaluation: Evaluation) -> str:
     if risk.tier == "not_applicable":
         return ("Juvenile onset: IMACS 2023 does not ask for IIM-specific cancer screening; "
                 "continue age-appropriate population screening.")
-    return (f"IMACS 2023 tier {risk.tier}: high-risk factors "
-            f"{', '.join(risk.high_factors) or 'none'}; intermediate factors "
-            f"{', '.join(risk.intermediate_factors) or 'none'} (rule set "
-            f"v{evaluation.rule_set_version}).")
+    names = dict(vocabulary.IMACS_FACTORS)
+    high = ", ".join(names[f] for f in risk.high_factors) or "none"
+    intermediate = ", ".join(names[f] for f in risk.intermediate_factors) or "none"
+    return (f"IMACS 2023 tier {risk.tier}: high-risk factors {high}; intermediate factors "
+            f"{intermediate} (rule set v{evaluation.rule_set_version}).")
 
 
 def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
@@ -75,7 +77,7 @@ def _sync_items(plan: ScreeningPlan, planned, ruleset, sex: str) -> None:
         item = ScreeningItem.objects.create(
             plan=plan, key=p.key, panel=p.panel, kind=p.kind, due_on=p.due,
             window_start=p.window_start, window_end=p.window_end, status=p.status,
-            reason=p.reason)
+            reason=p.reason, done_on=p.done_on)
         ScreeningComponent.objects.bulk_create(
             ScreeningComponent(item=item, code=code, label=label)
             for code, label in planning.components_for(p.panel, sex))
@@ -95,10 +97,14 @@ def _sync_items(plan: ScreeningPlan, planned, ruleset, sex: str) -> None:
 
 def _refresh(item: ScreeningItem, p: planning.PlannedItem) -> None:
     """Dates and status from the rules; a suggested item keeps 'done' once its tests are."""
-    status = item.status if (p.status == "suggested" and item.status == "done") else p.status
-    new = (p.due, p.window_start, p.window_end, status, p.reason)
-    if (item.due_on, item.window_start, item.window_end, item.status, item.reason) != new:
-        item.due_on, item.window_start, item.window_end, item.status, item.reason = new
+    suggested_done = p.status == "suggested" and item.status == "done"
+    status = item.status if suggested_done else p.status
+    done_on = item.done_on if suggested_done else p.done_on
+    new = (p.due, p.window_start, p.window_end, status, p.reason, done_on)
+    fields = ("due_on", "window_start", "window_end", "status", "reason", "done_on")
+    if tuple(getattr(item, f) for f in fields) != new:
+        for field, value in zip(fields, new, strict=True):
+            setattr(item, field, value)
         item.save()
 
 
@@ -139,7 +145,7 @@ def _record_panel(actor, item: ScreeningItem, components) -> None:
                                            "note": f"All tests of the {item.key} item done."})])
     item.record = record
     if item.kind == "suggested":
-        item.status = ScreeningItem.Status.DONE
+        item.status, item.done_on = ScreeningItem.Status.DONE, day
     item.save()
     _event(item.plan, item.plan.ruleset,
            f"{planning.PANEL_LABELS[item.panel]} completed on {day.isoformat()}: "

@@ -130,5 +130,15 @@ DRUGS = (
 )
 
 
+# IMACS 2023 risk factors as the engine names them (case-format.md), in clinicians' words.
+IMACS_FACTORS = (
+    ("classic_dm", "classic DM"), ("cadm", "clinically amyopathic DM"),
+    ("tif1g", "anti-TIF1-γ"), ("nxp2", "anti-NXP2"), ("age_over_40", "onset after 40"),
+    ("refractory_disease", "refractory disease"), ("dysphagia", "moderate–severe dysphagia"),
+    ("skin_ulceration", "skin ulceration"), ("sae1", "anti-SAE1"), ("hmgcr", "anti-HMGCR"),
+    ("mi2", "anti-Mi-2"), ("mda5", "anti-MDA5"), ("male_sex", "male sex"),
+)
+
+
 def labels(vocabulary: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return dict(vocabulary)

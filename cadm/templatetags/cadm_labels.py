@@ -16,12 +16,8 @@ LABELS = {
                  "JDM", "ibm": "inclusion body myositis", "pm": "polymyositis"},
     "tier": {"standard": "standard", "moderate": "moderate", "high": "high",
              "not_applicable": "not applicable (juvenile onset)"},
-    "factor": {"classic_dm": "classic DM", "cadm": "clinically amyopathic DM",
-               "tif1g": "anti-TIF1-γ", "nxp2": "anti-NXP2", "age_over_40": "onset after 40",
-               "refractory_disease": "refractory disease", "dysphagia": "moderate–severe "
-               "dysphagia", "skin_ulceration": "skin ulceration", "sae1": "anti-SAE1",
-               "hmgcr": "anti-HMGCR", "mi2": "anti-Mi-2", "mda5": "anti-MDA5",
-               "male_sex": "male sex"},
+    "factor": dict(v.IMACS_FACTORS),
+
 }
 
 
