@@ -33,10 +33,13 @@ def months(day: str | date, n: int) -> date:
 
 
 def patient(*, sex="female", birth="1980-01-01", onset="2024-01-01", diagnosis="2024-02-01",
-            recorded=None, refractory=False, npc=False) -> f.PatientInfo:
+            recorded=None, refractory=False, npc=False, screening_outcome_date=None,
+            screening_plan_closed=False) -> f.PatientInfo:
     return f.PatientInfo(sex=sex, birth_date=d(birth), skin_onset_date=d(onset),
                          diagnosis_date=d(diagnosis), recorded_subtype=recorded,
-                         refractory_disease=refractory, high_npc_risk_region=npc)
+                         refractory_disease=refractory, high_npc_risk_region=npc,
+                         screening_outcome_date=screening_outcome_date,
+                         screening_plan_closed=screening_plan_closed)
 
 
 def visit(day, *, skin=("heliotrope",), weakness=(), symptoms=(), weight=None,

@@ -166,3 +166,14 @@ def test_yearly_interval_is_a_parameter():
     facts = patient(med(START), BASELINE_EXAM, eye(days(as_of, -600)))
     assert fires(facts, as_of, "HCQ_EYE_SCREENING_DUE")
     assert not fires(facts, as_of, "HCQ_EYE_SCREENING_DUE", {"hcq.annual_interval_days": 730})
+
+
+def test_active_course_without_a_dose_is_not_silent():
+    f = flag(patient(med(START, None)), AS_OF, "HCQ_DOSE_MISSING")
+    assert f.severity == "info" and "no daily dose" in f.summary
+    assert "HCQ_DOSE_ABOVE_LIMIT" not in codes(run(patient(med(START, None)), AS_OF))
+
+
+def test_ended_course_without_a_dose_is_ignored():
+    assert "HCQ_DOSE_MISSING" not in codes(run(patient(med(START, None, end="2024-05-01")),
+                                               AS_OF))
