@@ -60,3 +60,19 @@ def test_completing_the_enhanced_panel_resolves_the_overdue_flag(page: Page, liv
     expect(page.locator("#flags")).not_to_contain_text("Cancer screening overdue")
     overdue.refresh_from_db()
     assert overdue.state == "resolved"
+
+
+def test_the_plan_prints_without_navigation_or_forms(page: Page, live_server, tif1g_patient,
+                                                     screenshot, tmp_path):
+    log_in(page, live_server.url, "rheum")
+    page.goto(f"{live_server.url}/patients/{tif1g_patient.public_id}/screening/")
+    expect(page.get_by_role("button", name="Record tests of this panel").first).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_role("button", name="Record tests of this panel").first).to_be_hidden()
+    expect(page.get_by_role("heading", name="Enhanced panel")).to_be_visible()
+    expect(page.locator("table.printonly").get_by_text("CT neck, thorax, abdomen")).to_be_visible()
+    screenshot(page, "print")
+    pdf = tmp_path / "plan.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
