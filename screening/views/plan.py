@@ -9,14 +9,13 @@ from cadm.exceptions import DomainError
 from cadm.permissions import Perm, has_perm
 from cadm.rules.dates import add_months
 from cadm.selectors.patients import patient_get_for
+from cadm.selectors.rulesets import ruleset_active
 from cadm.services.evaluation import patient_evaluation
 from cadm.views.access import requires
 
 from ..forms import ComponentFormSet, PlanCloseForm
 from ..models import ScreeningItem, ScreeningPlan
 from ..services import screening_component_record, screening_plan_close
-
-EVIDENCE_YEARS = 3  # IMACS 2023: excess cancer risk within 3 years of onset (§1.1)
 
 
 def _plan_context(request, patient, formsets=None, close_form=None):
@@ -25,7 +24,9 @@ def _plan_context(request, patient, formsets=None, close_form=None):
     today = timezone.localdate()
     items = [i for i in plan.items.all() if i.status != "superseded"] if plan else []
     can_record = has_perm(request.user, Perm.RESULT_RECORD)
-    evidence_end = add_months(patient.skin_onset_date, 12 * EVIDENCE_YEARS)
+    # IMACS 2023's evidence covers the years after onset given by the active rule set (§1.1).
+    years = ruleset_active().params["imacs.evidence_window_years"]
+    evidence_end = add_months(patient.skin_onset_date, 12 * years)
     formsets = formsets or {}
     rows = []
     for item in items:
@@ -36,7 +37,7 @@ def _plan_context(request, patient, formsets=None, close_form=None):
         "patient": patient, "plan": plan, "rows": rows, "can_record": can_record,
         "evaluation": patient_evaluation(patient, as_of=today), "today": today,
         "beyond_evidence": today > evidence_end,
-        "evidence_end": evidence_end,
+        "evidence_end": evidence_end, "evidence_years": years,
         "superseded": [i for i in plan.items.all() if i.status == "superseded"] if plan else [],
         "close_form": close_form or PlanCloseForm(initial={"outcome_on": today}),
     }
