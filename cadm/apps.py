@@ -14,3 +14,5 @@ class CadmConfig(AppConfig):
         )
 
         sections._register_core()
+        # Job kinds register on import; every process (web, worker, beat) needs them.
+        from .services import cohort, preview, rulesets  # noqa: F401

@@ -16,7 +16,8 @@ class PatientPanel:
     title: str
     order: int
     template: str
-    # (patient, evaluation, user) -> template context; a fixed number of queries.
+    # (patient, evaluation, user, records, ruleset) -> template context, keyword arguments;
+    # `records` and `ruleset` are what the page already loaded. A fixed number of queries.
     context: Callable[..., dict]
     permission: Perm = Perm.PATIENT_VIEW
 

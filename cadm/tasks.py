@@ -15,8 +15,6 @@ def job_run_task(job_id: int) -> str:
 def daily_sweep_task() -> int:
     """Beat, daily: re-evaluate every patient as of today, for the time-driven flags
     (overdue screening, PFT due, subtype confirmed at 24 months)."""
-    from cadm.services import cohort  # noqa: F401 - registers the job kind
-
     with transaction.atomic():
         job = job_run_start(actor=None, kind="cohort-reevaluate",
                             params={"as_of": timezone.localdate().isoformat()})

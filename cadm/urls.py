@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cadm.views import entry, flags, health, home, jobs, patients
+from cadm.views import entry, flags, health, home, jobs, patients, rulesets
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,6 +11,16 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cohort/", home.cohort_summary, name="cohort-summary"),
     path("jobs/", jobs.job_list, name="job-list"),
+    path("rulesets/", rulesets.ruleset_list, name="ruleset-list"),
+    path("rulesets/<int:number>/", rulesets.ruleset_detail, name="ruleset-detail"),
+    path("rulesets/<int:number>/clone/", rulesets.ruleset_clone, name="ruleset-clone"),
+    path("rulesets/<int:number>/edit/", rulesets.ruleset_edit, name="ruleset-edit"),
+    path("rulesets/<int:number>/preview/", rulesets.ruleset_preview, name="ruleset-preview"),
+    path("rulesets/<int:number>/preview/<int:job_id>/cancel/", rulesets.ruleset_preview_cancel,
+         name="ruleset-preview-cancel"),
+    path("rulesets/<int:number>/<slug:action>/", rulesets.ruleset_act, name="ruleset-act"),
+    path("rulesets/jobs/<int:job_id>/status/", rulesets.ruleset_job_status,
+         name="ruleset-job-status"),
     path("patients/", patients.patient_list, name="patient-list"),
     path("patients/new/", patients.patient_new, name="patient-new"),
     path("patients/<uuid:public_id>/", patients.patient_detail, name="patient-detail"),

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from cadm.admin import ReadOnlyHistoryAdmin
 
-from .models import HrctStudy, PulmonaryFunctionTest, SixMinuteWalk
+from .models import HrctStudy, PpfAssessment, PulmonaryFunctionTest, SixMinuteWalk
 
-for model in (PulmonaryFunctionTest, HrctStudy, SixMinuteWalk):
+for model in (PulmonaryFunctionTest, HrctStudy, SixMinuteWalk, PpfAssessment):
     admin.site.register(model, ReadOnlyHistoryAdmin)

@@ -7,5 +7,6 @@ class MonitoringConfig(AppConfig):
 
     def ready(self) -> None:
         # Lung results appear on cadm's visit page and timeline through the section registry,
-        # so cadm never imports this app.
-        from . import sections  # noqa: F401
+        # and the lung summary on the patient page through the panel registry, so cadm never
+        # imports this app.
+        from . import panels, sections  # noqa: F401

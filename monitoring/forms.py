@@ -3,7 +3,7 @@ from django import forms
 from cadm.forms.base import ResultForm, checkbox_choices, yes_no
 from cadm.rules import vocabulary as v
 
-from .models import HrctStudy, PulmonaryFunctionTest, SixMinuteWalk
+from .models import HrctStudy, PpfAssessment, PulmonaryFunctionTest, SixMinuteWalk
 
 
 class PftForm(ResultForm):
@@ -26,6 +26,7 @@ class HrctForm(ResultForm):
     class Meta:
         model = HrctStudy
         fields = ["ild", "findings", "extent_score", "report"]
+        labels = {"extent_score": "Extent score (optional)"}
         widgets = {"report": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -44,3 +45,19 @@ class SixMinuteWalkForm(ResultForm):
             self.add_error("spo2_nadir", f"SpO₂ nadir: {nadir} % is above the resting value "
                                          f"({rest} %); the nadir is the lowest reading.")
         return cleaned
+
+
+class PpfAssessmentForm(ResultForm):
+    """The two PPF 2022 criteria that are clinical judgements (clinical-reference.md §5)."""
+
+    worsening_symptoms = yes_no("Worsening respiratory symptoms",
+                                "Within the past year, with no alternative explanation.")
+    radiological_progression = yes_no(
+        "Radiological progression on HRCT",
+        "More traction bronchiectasis, new GGO with traction bronchiectasis, new or coarser "
+        "reticulation, new or more honeycombing, more lobar volume loss.")
+
+    class Meta:
+        model = PpfAssessment
+        fields = ["worsening_symptoms", "radiological_progression", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}

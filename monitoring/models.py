@@ -42,3 +42,20 @@ class SixMinuteWalk(ClinicalRecord):
 
     class Meta(ClinicalRecord.Meta):
         verbose_name = "6-minute walk"
+
+
+class PpfAssessment(ClinicalRecord):
+    """The clinician's judgement on the two PPF 2022 criteria that no number decides:
+    worsening respiratory symptoms and radiological progression on HRCT (clinical-reference.md
+    §5). Physiological progression is computed from the PFTs (monitoring.schedule)."""
+
+    worsening_symptoms = models.BooleanField("worsening respiratory symptoms")
+    radiological_progression = models.BooleanField(
+        "radiological progression",
+        help_text="More traction bronchiectasis, new GGO with traction bronchiectasis, new or "
+                  "coarser reticulation, new or more honeycombing, more lobar volume loss.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta(ClinicalRecord.Meta):
+        verbose_name = "PPF assessment"

@@ -7,7 +7,7 @@ from cadm.rules.measurements import fmt
 from cadm.sections import ResultSection, label_list, register
 
 from . import forms
-from .models import HrctStudy, PulmonaryFunctionTest, SixMinuteWalk
+from .models import HrctStudy, PpfAssessment, PulmonaryFunctionTest, SixMinuteWalk
 
 
 def _pft_summary(r) -> str:
@@ -35,24 +35,41 @@ def _walk_summary(r) -> str:
     return f"6-minute walk: {fmt(r.distance_m)} m, SpO₂ nadir {fmt(r.spo2_nadir)} %{rest}"
 
 
+def _ppf_summary(r) -> str:
+    text = (f"PPF assessment: worsening symptoms {'yes' if r.worsening_symptoms else 'no'}, "
+            f"radiological progression {'yes' if r.radiological_progression else 'no'}")
+    return f"{text} — {r.note}" if r.note else text
+
+
 def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+def pft_fact(r) -> rf.PftFact:
+    return rf.PftFact(r.observed_on, float(r.fvc_pct_predicted), _float(r.dlco_pct_predicted),
+                      _float(r.fvc_l))
+
+
+def hrct_fact(r) -> rf.HrctFact:
+    return rf.HrctFact(r.observed_on, r.ild, frozenset(r.findings), r.extent_score)
+
+
 register(ResultSection(
     "pft", "Pulmonary function", PulmonaryFunctionTest, forms.PftForm, Perm.RESULT_RECORD, 30,
-    _pft_summary, facts_key="pft",
-    to_fact=lambda r: rf.PftFact(r.observed_on, float(r.fvc_pct_predicted),
-                                 _float(r.dlco_pct_predicted), _float(r.fvc_l)),
+    _pft_summary, facts_key="pft", to_fact=pft_fact,
 ))
 register(ResultSection(
     "hrct", "HRCT chest", HrctStudy, forms.HrctForm, Perm.RESULT_RECORD, 35, _hrct_summary,
-    facts_key="hrct",
-    to_fact=lambda r: rf.HrctFact(r.observed_on, r.ild, frozenset(r.findings), r.extent_score),
+    facts_key="hrct", to_fact=hrct_fact,
 ))
 register(ResultSection(
     "six-minute-walk", "6-minute walk", SixMinuteWalk, forms.SixMinuteWalkForm,
     Perm.RESULT_RECORD, 40, _walk_summary, facts_key="six_minute_walk",
     to_fact=lambda r: rf.WalkFact(r.observed_on, float(r.distance_m), float(r.spo2_nadir),
                                   _float(r.spo2_rest)),
+))
+# Clinician judgements for the PPF summary; the rules do not read them (no facts_key).
+register(ResultSection(
+    "ppf", "PPF assessment", PpfAssessment, forms.PpfAssessmentForm, Perm.RESULT_RECORD, 45,
+    _ppf_summary,
 ))

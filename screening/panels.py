@@ -5,7 +5,7 @@ from cadm.panels import PatientPanel, register_panel
 from .models import ScreeningPlan
 
 
-def _context(*, patient, evaluation, user) -> dict:
+def _context(*, patient, evaluation, user, **_) -> dict:
     plan = (ScreeningPlan.objects.filter(patient=patient)
             .prefetch_related("items__components").first())
     items = [i for i in plan.items.all() if i.status != "superseded"] if plan else []

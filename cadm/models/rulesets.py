@@ -6,13 +6,26 @@ from simple_history.models import HistoricalRecords
 class RuleSetVersion(models.Model):
     """Every parameter of every rule, as validated data (cadm.rules.params).
 
-    Lifecycle (DESIGN §7): draft → awaiting approval → active → retired. Exactly one version
-    is active (a database constraint); a submitted version never changes again.
+    Lifecycle (DESIGN §7, services in cadm/services/rulesets.py):
+
+        draft ──submit──▶ awaiting_approval ──approve──▶ approved ──activate──▶ active
+                                  │                                              │
+                                  └──reject──▶ rejected            (next activation) ▼
+                                                                              retired
+
+    A draft is edited by its author only. Approval needs a rules admin other than the author
+    (four eyes; also a database check). "Rejected" is final: what the reviewer refused stays
+    as it was, and the author clones it into a new draft. A roll-back is a clone of an older
+    version through the same approval. Exactly one version is active (a database
+    constraint); once submitted, a version's content never changes: the services refuse it
+    and database triggers (migration 0008) refuse it too.
     """
 
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        APPROVED = "approved", "Approved, not yet active"
+        REJECTED = "rejected", "Rejected"
         ACTIVE = "active", "Active"
         RETIRED = "retired", "Retired"
 
@@ -26,9 +39,14 @@ class RuleSetVersion(models.Model):
                                on_delete=models.PROTECT, related_name="+")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
+    rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    review_comment = models.TextField(blank=True, help_text="The approver's or rejecter's "
+                                                            "comment")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -38,7 +56,14 @@ class RuleSetVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["state"], condition=models.Q(state="active"),
                                     name="exactly_one_active_ruleset"),
+            # Four eyes: NULL on either side (version 1, a draft) passes the check.
+            models.CheckConstraint(condition=~models.Q(approver=models.F("author")),
+                                   name="ruleset_approver_is_not_author"),
         ]
 
     def __str__(self) -> str:
         return f"Rule set v{self.number} ({self.get_state_display().lower()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == self.State.DRAFT

@@ -1,8 +1,20 @@
+"""Reads for rule-set versions: the active one, lists, diffs, history, their jobs."""
+
 from __future__ import annotations
 
-from django.core.management.base import CommandError
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from cadm.models import RuleSetVersion
+from django.core.management.base import CommandError
+from django.db.models import QuerySet
+
+from cadm.models import AuditEvent, JobRun, Patient, RuleSetVersion
+from cadm.rules.params import SPECS, ParamSpec
+
+PREVIEW_KIND = "ruleset-preview"
+ACTIVATE_KIND = "ruleset-activate"
 
 
 def ruleset_active() -> RuleSetVersion:
@@ -18,3 +30,93 @@ def ruleset_get(*, active: bool = False, number: int | None = None) -> RuleSetVe
     except RuleSetVersion.DoesNotExist:
         what = "an active rule-set version" if active else f"rule-set version {number}"
         raise CommandError(f"There is no {what} in the database (run migrate).") from None
+
+
+def ruleset_list() -> QuerySet[RuleSetVersion]:
+    """Every version, newest first, with the people named on the list (no N+1)."""
+    return RuleSetVersion.objects.select_related("author", "approver", "rejected_by",
+                                                 "based_on").order_by("-number")
+
+
+def ruleset_previous() -> RuleSetVersion | None:
+    """The version retired most recently: the one the active version replaced."""
+    return (RuleSetVersion.objects.filter(state=RuleSetVersion.State.RETIRED)
+            .order_by("-retired_at", "-number").first())
+
+
+def params_digest(params: dict) -> str:
+    """A short fingerprint of a parameter set: tells a preview that its draft has changed."""
+    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    spec: ParamSpec
+    value: object
+    other: object  # the value in the version compared against (None: absent or no version)
+
+    @property
+    def changed(self) -> bool:
+        return self.other is not None and self.value != self.other
+
+    @property
+    def pending_validation(self) -> bool:
+        return self.spec.evidence == "UNVERIFIED"
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    rule: str
+    rows: list[ParamRow]
+
+    @property
+    def changed(self) -> list[ParamRow]:
+        return [row for row in self.rows if row.changed]
+
+
+def ruleset_param_groups(version: RuleSetVersion,
+                         against: RuleSetVersion | None = None) -> list[RuleGroup]:
+    """Every parameter, grouped by the rule it belongs to (schema order), beside its value in
+    `against` (usually the active version): the diff is the rows that changed."""
+    groups: dict[str, list[ParamRow]] = {}
+    other = against.params if against else {}
+    for spec in SPECS:
+        groups.setdefault(spec.rule, []).append(
+            ParamRow(spec, version.params.get(spec.key), other.get(spec.key)))
+    return [RuleGroup(rule, rows) for rule, rows in groups.items()]
+
+
+def ruleset_diff(version: RuleSetVersion, against: RuleSetVersion) -> list[RuleGroup]:
+    """Only the rules with a changed parameter, and only those parameters."""
+    groups = ruleset_param_groups(version, against)
+    return [RuleGroup(g.rule, g.changed) for g in groups if g.changed]
+
+
+def ruleset_history(version: RuleSetVersion) -> QuerySet[AuditEvent]:
+    """Who did what to this version, oldest first (audit rows: ids and values, no patient)."""
+    return (AuditEvent.objects.filter(target_type=RuleSetVersion._meta.label_lower,
+                                      target_id=str(version.pk))
+            .select_related("actor").order_by("at", "pk"))
+
+
+def ruleset_jobs(version: RuleSetVersion, kind: str) -> QuerySet[JobRun]:
+    """The version's preview or activation jobs, newest first."""
+    return (JobRun.objects.filter(kind=kind, params__ruleset=version.number)
+            .select_related("created_by").order_by("-created_at", "-pk"))
+
+
+def ruleset_job_get(job_id: int) -> JobRun:
+    return JobRun.objects.get(pk=job_id, kind__in=(PREVIEW_KIND, ACTIVATE_KIND))
+
+
+def cohort_patient_id_chunks(size: int = 25) -> Iterator[list[int]]:
+    """Every patient id, in chunks read by keyset, so memory does not grow with the cohort.
+    Small chunks: the progress bar moves and a preview's cancel request is seen soon."""
+    last = 0
+    while True:
+        chunk = list(Patient.objects.filter(pk__gt=last).order_by("pk")
+                     .values_list("pk", flat=True)[:size])
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1]

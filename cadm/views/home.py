@@ -15,6 +15,8 @@ def home(request):
         return redirect("worklist")
     if has_perm(request.user, Perm.PATIENT_VIEW):
         return redirect("patient-list")
+    if has_perm(request.user, Perm.RULESET_MANAGE):
+        return redirect("ruleset-list")
     if has_perm(request.user, Perm.COHORT_AGGREGATE_VIEW):
         return redirect("cohort-summary")
     return render(request, "cadm/no_role.html", status=403)

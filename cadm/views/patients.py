@@ -11,6 +11,7 @@ from cadm.sections import all_sections
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.records import patient_records
+from cadm.selectors.rulesets import ruleset_active
 from cadm.selectors.timeline import patient_timeline
 from cadm.services.evaluation import patient_evaluation
 from cadm.services.patients import patient_create, patient_update, patient_view_log
@@ -66,8 +67,10 @@ def patient_detail(request, public_id):
     sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
     today = timezone.localdate()
     records = patient_records(patient)
-    evaluation = patient_evaluation(patient, as_of=today, records=records)
-    panels = [(panel, panel.context(patient=patient, evaluation=evaluation, user=request.user))
+    ruleset = ruleset_active()
+    evaluation = patient_evaluation(patient, as_of=today, records=records, ruleset=ruleset)
+    panels = [(panel, panel.context(patient=patient, evaluation=evaluation, user=request.user,
+                                    records=records, ruleset=ruleset))
               for panel in patient_panels() if has_perm(request.user, panel.permission)]
     return render(request, "cadm/patient_detail.html", {
         "patient": patient,

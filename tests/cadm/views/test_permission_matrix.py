@@ -95,7 +95,7 @@ def test_home_routes_each_role(client, rheumatologist, rules_admin):
     client.force_login(rheumatologist)
     assert client.get(reverse("home"))["Location"] == reverse("worklist")
     client.force_login(rules_admin)
-    assert client.get(reverse("home"))["Location"] == reverse("cohort-summary")
+    assert client.get(reverse("home"))["Location"] == reverse("ruleset-list")
 
 
 def test_rules_admin_cohort_page_shows_counts_not_names(client, rules_admin, patient):

@@ -1,0 +1,237 @@
+"""Rule-set governance (DESIGN §7): drafts, four-eyes approval, activation, re-evaluation.
+
+    draft ──submit──▶ awaiting_approval ──approve──▶ approved ──activate──▶ active ─▶ retired
+                              └──reject──▶ rejected (final; clone it to go on)
+
+Only the author edits and submits a draft; another rules admin approves or rejects it (the
+database checks approver ≠ author too); any rules admin activates an approved version. Once
+submitted, nothing of a version's content changes again: these services refuse it, and so do
+database triggers (migration 0009). Every action writes an AuditEvent in its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from cadm.exceptions import DomainError, require
+from cadm.jobs import job_kind, job_run_start
+from cadm.models import JobRun, Patient, RuleSetVersion
+from cadm.permissions import Perm
+from cadm.rules.params import SPEC_BY_KEY, ParamError, validate_params
+from cadm.selectors.rulesets import ACTIVATE_KIND, cohort_patient_id_chunks
+
+from .audit import audit_record
+from .evaluation import patient_reevaluate
+
+logger = logging.getLogger(__name__)
+State = RuleSetVersion.State
+
+
+def _locked(version: RuleSetVersion) -> RuleSetVersion:
+    """The row again, locked: two admins acting at once cannot both move it."""
+    return RuleSetVersion.objects.select_for_update().get(pk=version.pk)
+
+
+def _require_state(version: RuleSetVersion, state: str, doing: str) -> None:
+    if version.state != state:
+        raise DomainError(f"Rule set v{version.number} is {version.get_state_display().lower()}"
+                          f": only a version that is {State(state).label.lower()} can be "
+                          f"{doing}.")
+
+
+def _require_author(actor, version: RuleSetVersion, doing: str) -> None:
+    if version.author_id != actor.pk:
+        raise PermissionDenied(f"Only the author of v{version.number} ({version.author}) "
+                               f"can {doing} it.")
+
+
+def _require_other_admin(actor, version: RuleSetVersion, doing: str) -> None:
+    if version.author_id == actor.pk:
+        raise PermissionDenied(f"You wrote v{version.number}: another rules admin must "
+                               f"{doing} it (four eyes).")
+
+
+def params_validated(params: dict) -> dict:
+    """validate_params, with its problems as field errors keyed by parameter."""
+    try:
+        return validate_params(dict(params))
+    except ParamError as exc:
+        raise ValidationError(exc.problems) from None
+
+
+@transaction.atomic
+def ruleset_draft_clone(*, actor, source: RuleSetVersion, change_note: str = "") -> RuleSetVersion:
+    """A new draft (number max+1) with the parameters of any version. Parameters added to the
+    schema since `source` was written get their defaults; unknown ones are dropped. A roll-back
+    is a clone of an older version that goes through the same approval."""
+    require(actor, Perm.RULESET_MANAGE)
+    number = (RuleSetVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+    params = {key: source.params.get(key, spec.default) for key, spec in SPEC_BY_KEY.items()}
+    try:
+        with transaction.atomic():  # a savepoint, so the error below is a clean refusal
+            draft = RuleSetVersion.objects.create(
+                number=number, state=State.DRAFT, params=params,
+                change_note=change_note.strip(), based_on=source, author=actor)
+    except IntegrityError:  # the number was taken by a clone made at the same moment
+        raise DomainError(f"Version number {number} was taken at the same moment: try "
+                          f"again.") from None
+    audit_record(actor=actor, action="ruleset.clone", target=draft, detail={
+        "number": number, "based_on": source.number,
+        "defaults_added": sorted(set(params) - set(source.params)),
+        "dropped": sorted(set(source.params) - set(params))})
+    return draft
+
+
+@transaction.atomic
+def ruleset_draft_update(*, actor, version: RuleSetVersion, params: dict,
+                         change_note: str) -> RuleSetVersion:
+    """Replace a draft's parameters (validated against the schema) and change note."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.DRAFT, "edited")
+    _require_author(actor, version, "edit")
+    clean = params_validated(params)
+    changed = {key: [version.params.get(key), value] for key, value in clean.items()
+               if version.params.get(key) != value}
+    note_changed = version.change_note != change_note.strip()
+    version.params, version.change_note = clean, change_note.strip()
+    version.save(update_fields=["params", "change_note"])
+    audit_record(actor=actor, action="ruleset.draft_update", target=version, detail={
+        "number": version.number, "changed": changed, "change_note_changed": note_changed})
+    return version
+
+
+@transaction.atomic
+def ruleset_submit(*, actor, version: RuleSetVersion) -> RuleSetVersion:
+    """Freeze a draft and ask for approval. From here on its content never changes."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.DRAFT, "submitted")
+    _require_author(actor, version, "submit")
+    if not version.change_note.strip():
+        raise ValidationError({"change_note": "Say what changes and why before submitting."})
+    params_validated(version.params)
+    version.state, version.submitted_at = State.AWAITING_APPROVAL, timezone.now()
+    version.save(update_fields=["state", "submitted_at"])
+    audit_record(actor=actor, action="ruleset.submit", target=version,
+                 detail={"number": version.number})
+    return version
+
+
+@transaction.atomic
+def ruleset_approve(*, actor, version: RuleSetVersion, comment: str = "") -> RuleSetVersion:
+    """A second rules admin, never the author, approves; activation may follow."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.AWAITING_APPROVAL, "approved")
+    _require_other_admin(actor, version, "approve")
+    params_validated(version.params)
+    version.state, version.approver, version.approved_at = State.APPROVED, actor, timezone.now()
+    version.review_comment = comment.strip()
+    version.save(update_fields=["state", "approver", "approved_at", "review_comment"])
+    audit_record(actor=actor, action="ruleset.approve", target=version,
+                 detail={"number": version.number, "comment": version.review_comment})
+    return version
+
+
+@transaction.atomic
+def ruleset_reject(*, actor, version: RuleSetVersion, comment: str) -> RuleSetVersion:
+    """A second rules admin refuses, saying why. Rejected is final: the author clones it."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.AWAITING_APPROVAL, "rejected")
+    _require_other_admin(actor, version, "reject")
+    if not comment.strip():
+        raise ValidationError({"comment": "Say why the version is rejected."})
+    version.state, version.rejected_by, version.rejected_at = (
+        State.REJECTED, actor, timezone.now())
+    version.review_comment = comment.strip()
+    version.save(update_fields=["state", "rejected_by", "rejected_at", "review_comment"])
+    audit_record(actor=actor, action="ruleset.reject", target=version,
+                 detail={"number": version.number, "comment": version.review_comment})
+    return version
+
+
+@transaction.atomic
+def ruleset_activate(*, actor, version: RuleSetVersion, as_of: date | None = None) -> JobRun:
+    """Retire the active version and activate an approved one in one transaction (retire
+    first: the database allows one active row), then re-evaluate the cohort in the
+    background once committed. Returns the re-evaluation job."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.APPROVED, "activated")
+    now = timezone.now()
+    previous = RuleSetVersion.objects.select_for_update().filter(state=State.ACTIVE).first()
+    if previous:
+        previous.state, previous.retired_at = State.RETIRED, now
+        previous.save(update_fields=["state", "retired_at"])
+        audit_record(actor=actor, action="ruleset.retire", target=previous,
+                     detail={"number": previous.number, "replaced_by": version.number})
+    version.state, version.activated_at = State.ACTIVE, now
+    try:
+        with transaction.atomic():  # a savepoint, so the error below is a clean refusal
+            version.save(update_fields=["state", "activated_at"])
+    except IntegrityError:  # exactly_one_active_ruleset: another activation won the race
+        raise DomainError("Another version was activated at the same moment: reload the "
+                          "page and check which version is active.") from None
+    job = _reevaluation_start(actor=actor, version=version, as_of=as_of)
+    audit_record(actor=actor, action="ruleset.activate", target=version, detail={
+        "number": version.number, "retired": previous.number if previous else None,
+        "job": job.pk})
+    return job
+
+
+@transaction.atomic
+def ruleset_reevaluation_rerun(*, actor, version: RuleSetVersion,
+                               as_of: date | None = None) -> JobRun:
+    """Run the activation's re-evaluation again (after a failure): it is idempotent."""
+    require(actor, Perm.RULESET_MANAGE)
+    version = _locked(version)
+    _require_state(version, State.ACTIVE, "re-evaluated")
+    job = _reevaluation_start(actor=actor, version=version, as_of=as_of)
+    audit_record(actor=actor, action="ruleset.reevaluate", target=version,
+                 detail={"number": version.number, "job": job.pk})
+    return job
+
+
+def _reevaluation_start(*, actor, version: RuleSetVersion, as_of: date | None) -> JobRun:
+    as_of = as_of or timezone.localdate()
+    return job_run_start(actor=actor, kind=ACTIVATE_KIND,
+                         params={"ruleset": version.number, "as_of": as_of.isoformat()})
+
+
+@job_kind(ACTIVATE_KIND)
+def ruleset_activation_reevaluate(job: JobRun, progress) -> dict:
+    """Every patient once, with the activated version: flags open, update, resolve, and every
+    live flag records the new version. Idempotent: a second run changes no row. It stops if
+    another version has been activated meanwhile (that one's job takes over)."""
+    version = RuleSetVersion.objects.get(number=job.params["ruleset"])
+    as_of = date.fromisoformat(job.params["as_of"])
+    total, done = Patient.objects.count(), 0
+    totals = {"opened": 0, "updated": 0, "reopened": 0, "resolved": 0}
+    errors: list[str] = []
+    progress(0, total)
+    for chunk in cohort_patient_id_chunks():
+        if not RuleSetVersion.objects.filter(pk=version.pk, state=State.ACTIVE).exists():
+            errors.append(f"stopped after {done} patients: v{version.number} is no longer "
+                          f"active")
+            break
+        for patient_id in chunk:
+            try:
+                outcome = patient_reevaluate(patient_id, as_of=as_of, ruleset=version)
+            except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
+                logger.exception("Re-evaluation failed for patient id %s", patient_id)
+                errors.append(f"patient id {patient_id}: {type(exc).__name__}")
+                continue
+            for key in totals:
+                totals[key] += len(getattr(outcome, key))
+        done += len(chunk)
+        progress(done, max(total, done))
+    return {"as_of": as_of.isoformat(), "ruleset": version.number, "patients": done,
+            **totals, "errors": errors}

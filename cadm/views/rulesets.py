@@ -1,0 +1,200 @@
+"""Rule-set versions for rules admins: list with alarms, version page (parameters, diff,
+review actions, history, metrics), draft editing, impact preview and job progress.
+
+Rules admins never see patient identities: the preview names sample patients by public id
+only, linking to patient pages that this role cannot open.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cadm.exceptions import DomainError
+from cadm.forms.rulesets import CloneForm, ReviewForm, RuleSetDraftForm, errors_from
+from cadm.models import JobRun, RuleSetVersion
+from cadm.permissions import Perm
+from cadm.selectors import metrics
+from cadm.selectors import rulesets as sel
+from cadm.services import preview, rulesets
+
+from .access import requires
+
+State = RuleSetVersion.State
+
+
+def _version(number: int) -> RuleSetVersion:
+    return get_object_or_404(sel.ruleset_list(), number=number)
+
+
+def _active_or_none() -> RuleSetVersion | None:
+    return RuleSetVersion.objects.filter(state=State.ACTIVE).first()
+
+
+@requires(Perm.RULESET_MANAGE)
+def ruleset_list(request):
+    """Every version, newest first; the active one marked; alarms on rules gone silent or
+    surging since the previous version."""
+    active = _active_or_none()
+    return render(request, "cadm/rulesets/list.html", {
+        "versions": sel.ruleset_list(), "active": active,
+        "alarms": metrics.rule_alarms(active) if active else [],
+    })
+
+
+@requires(Perm.RULESET_MANAGE)
+def ruleset_detail(request, number, review_form=None, status=200):
+    version = _version(number)
+    active = _active_or_none()
+    against = _compared_with(request, version, active)
+    activation = sel.ruleset_jobs(version, sel.ACTIVATE_KIND).first()
+    return render(request, "cadm/rulesets/detail.html", {
+        "version": version, "active": active, "against": against,
+        "groups": sel.ruleset_param_groups(version, against),
+        "diff": sel.ruleset_diff(version, against) if against else [],
+        "others": sel.ruleset_list().exclude(pk=version.pk),
+        "is_author": version.author_id == request.user.pk,
+        "review_form": review_form or ReviewForm(), "clone_form": CloneForm(),
+        "history": sel.ruleset_history(version), "metrics": metrics.rule_metrics(version),
+        "activation": activation, "preview": sel.ruleset_jobs(version, sel.PREVIEW_KIND).first(),
+    }, status=status)
+
+
+def _compared_with(request, version, active):
+    """?against=N, else the active version (or, for the active one, the version it came
+    from): so every version shows what it changes."""
+    number = request.GET.get("against", "")
+    if number.isdigit():
+        return RuleSetVersion.objects.filter(number=int(number)).first()
+    return version.based_on if version == active else active
+
+
+@require_POST
+@requires(Perm.RULESET_MANAGE)
+def ruleset_clone(request, number):
+    form = CloneForm(request.POST)
+    note = form.cleaned_data["change_note"] if form.is_valid() else ""
+    draft = rulesets.ruleset_draft_clone(actor=request.user, source=_version(number),
+                                         change_note=note)
+    messages.success(request, f"Draft v{draft.number} created from v{number}.")
+    return redirect("ruleset-edit", number=draft.number)
+
+
+@requires(Perm.RULESET_MANAGE)
+def ruleset_edit(request, number):
+    version = _version(number)
+    if version.state != State.DRAFT or version.author_id != request.user.pk:
+        messages.error(request, f"v{number} is not a draft of yours: clone it to change it.")
+        return redirect("ruleset-detail", number=number)
+    initial = {**version.params, "change_note": version.change_note}
+    form = RuleSetDraftForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rulesets.ruleset_draft_update(actor=request.user, version=version,
+                                          params=form.params(),
+                                          change_note=form.cleaned_data["change_note"])
+        except ValidationError as exc:
+            errors_from(form, exc)
+        else:
+            messages.success(request, f"Draft v{number} saved.")
+            return redirect("ruleset-detail", number=number)
+    if request.method == "POST":
+        messages.error(request, "Nothing was saved: correct the values marked below.")
+    active = _active_or_none()
+    return render(request, "cadm/rulesets/edit.html", {
+        "version": version, "form": form, "active": active,
+        "groups": form.groups(active.params if active else None),
+    }, status=400 if form.errors else 200)
+
+
+ACTIONS = {
+    "submit": (lambda r, v, c: rulesets.ruleset_submit(actor=r.user, version=v),
+               "v{n} submitted: another rules admin can now approve or reject it."),
+    "approve": (lambda r, v, c: rulesets.ruleset_approve(actor=r.user, version=v, comment=c),
+                "v{n} approved: it can now be activated."),
+    "reject": (lambda r, v, c: rulesets.ruleset_reject(actor=r.user, version=v, comment=c),
+               "v{n} rejected."),
+    "activate": (lambda r, v, c: rulesets.ruleset_activate(actor=r.user, version=v),
+                 "v{n} is active: the cohort is being re-evaluated with it."),
+    "reevaluate": (lambda r, v, c: rulesets.ruleset_reevaluation_rerun(actor=r.user, version=v),
+                   "The cohort is being re-evaluated with v{n} again."),
+}
+
+
+@require_POST
+@requires(Perm.RULESET_MANAGE)
+def ruleset_act(request, number, action):
+    """One POST per lifecycle step; the service decides what is allowed and records it."""
+    version = _version(number)
+    if action not in ACTIONS:
+        raise Http404
+    form = ReviewForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    run, done = ACTIONS[action]
+    try:
+        run(request, version, comment)
+    except (DomainError, PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return ruleset_detail(request, number, review_form=form, status=status)
+    messages.success(request, done.format(n=number))
+    return redirect("ruleset-detail", number=number)
+
+
+@requires(Perm.RULESET_MANAGE)
+def ruleset_preview(request, number):
+    """GET: the latest preview of this version (kept); POST: run a new one."""
+    version = _version(number)
+    if request.method == "POST":
+        try:
+            preview.ruleset_preview_start(actor=request.user, version=version)
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        return redirect("ruleset-preview", number=number)
+    job = sel.ruleset_jobs(version, sel.PREVIEW_KIND).first()
+    return render(request, "cadm/rulesets/preview.html", {
+        "version": version, "job": job, "can_preview": version.state in preview.PREVIEWABLE,
+        "rows": _impact_rows(job), "stale": bool(
+            job and job.params.get("params_digest") != sel.params_digest(version.params)),
+    })
+
+
+def _impact_rows(job: JobRun | None) -> list[tuple[str, dict]]:
+    """Rules with a change first, then the unchanged ones; alphabetical within each."""
+    rules = (job.result or {}).get("rules", {}) if job else {}
+
+    def quiet(impact: dict) -> bool:
+        return not (impact["open"] or impact["close"] or impact["severity"])
+
+    return sorted(rules.items(), key=lambda item: (quiet(item[1]), item[0]))
+
+
+@require_POST
+@requires(Perm.RULESET_MANAGE)
+def ruleset_preview_cancel(request, number, job_id):
+    job = get_object_or_404(JobRun, pk=job_id, kind=sel.PREVIEW_KIND, params__ruleset=number)
+    try:
+        preview.ruleset_preview_cancel(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Cancel requested: the preview stops after its current "
+                                  "batch of patients.")
+    return redirect("ruleset-preview", number=number)
+
+
+@requires(Perm.RULESET_MANAGE)
+def ruleset_job_status(request, job_id):
+    """Progress of a preview or activation job, for the page's polling script."""
+    try:
+        job = sel.ruleset_job_get(job_id)
+    except JobRun.DoesNotExist:
+        raise Http404 from None
+    finished = job.state in (JobRun.State.DONE, JobRun.State.FAILED)
+    return JsonResponse({
+        "id": job.pk, "kind": job.kind, "state": job.state, "progress": job.progress,
+        "total": job.total, "finished": finished,
+        "cancel_requested": bool(job.params.get("cancel_requested_at")),
+        "cancelled": bool((job.result or {}).get("cancelled")), "error": job.error,
+    })

@@ -1,0 +1,21 @@
+"""The lung cohort of the user's sites: anti-MDA5 patients by PFT schedule, and progression."""
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from cadm.permissions import Perm
+from cadm.views.access import requires
+
+from ..selectors import cohort_site_get_for, cohort_site_list_for, lung_cohort_for
+
+
+@requires(Perm.PATIENT_VIEW)
+def lung_cohort(request):
+    """One page per site (`?site=code`) or all the user's sites; another site is a 404."""
+    today = timezone.localdate()
+    site = cohort_site_get_for(user=request.user, code=request.GET.get("site", ""))
+    cohort = lung_cohort_for(user=request.user, site=site, as_of=today)
+    return render(request, "monitoring/cohort.html", {
+        "sites": cohort_site_list_for(user=request.user), "site": site, "today": today,
+        "cohort": cohort,
+    })
