@@ -56,27 +56,6 @@ def always_fails(job, progress):
     raise RuntimeError("synthetic failure in a test job")
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """One embedded worker (solo pool, in a thread) for the session, on the session's queue."""
-    import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for the ping check)
-    from celery.contrib.testing.worker import start_worker
-
-    assert app.conf.task_always_eager is False, "a broker is set: tasks must not run eagerly"
-    # The ping check waits for the ping task's result, so it needs a result backend; the
-    # project has none (job outcomes live on JobRun rows). Use the broker's Redis for the
-    # session, replacing a disabled backend that an earlier .delay() may have cached.
-    previous = {key: app.conf[key] for key in ("result_backend", "result_expires")}
-    app.conf.update(result_backend=settings.CELERY_BROKER_URL, result_expires=300)
-    app._backend = app._get_backend()
-    try:
-        with django_db_blocker.unblock():
-            with start_worker(app, pool="solo", perform_ping_check=True,
-                              ping_task_timeout=10.0, shutdown_timeout=10.0) as worker:
-                yield worker
-    finally:
-        app.conf.update(previous)
-        app._backend = app._get_backend()
 
 
 def wait_for_end(job: JobRun) -> JobRun:

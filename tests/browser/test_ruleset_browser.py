@@ -2,11 +2,8 @@
 lowers the anti-MDA5 ferritin threshold, previews the impact and submits; a second rules admin
 approves and activates; a clinician then sees the new flag produced by the new version.
 
-The preview and activation jobs run in-process: without a Celery broker, tasks run eagerly when
-the request's transaction commits (CELERY_TASK_ALWAYS_EAGER). With CELERY_BROKER_URL set, the
-live server would queue them for a worker that this test does not start, so it is skipped
-(tests/test_worker.py covers the real worker; tests/cadm/rulesets run the same jobs as
-functions).
+Without a Celery broker the preview and activation jobs run in-process when the request's
+transaction commits; with CELERY_BROKER_URL set, a real worker runs them (fixture `jobs_run`).
 """
 
 import re
@@ -26,10 +23,16 @@ from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(bool(settings.CELERY_BROKER_URL),
-                       reason="with a broker, the live server queues the preview and "
-                              "activation jobs for a worker this test does not run"),
 ]
+JOB_TIMEOUT = 30_000  # ms: with a broker, a real worker runs the jobs the page queues
+
+
+@pytest.fixture
+def jobs_run(request):
+    """Without a broker the jobs run in-process when their request commits; with one, the
+    session's real worker (tests/conftest.py) runs them and the page follows their progress."""
+    if settings.CELERY_BROKER_URL:
+        request.getfixturevalue("celery_worker")
 
 
 @pytest.fixture
@@ -52,7 +55,8 @@ def log_out(page: Page) -> None:
 
 
 def test_admin_lowers_ferritin_threshold_second_admin_activates(
-        page: Page, live_server, ferritin_patient, two_admins, rheumatologist, screenshot):
+        page: Page, live_server, ferritin_patient, two_admins, rheumatologist, screenshot,
+        jobs_run):
     # 1. The first admin clones the active version and lowers the ferritin threshold.
     log_in(page, live_server.url, "ruleadmin")
     page.get_by_role("navigation").get_by_role("link", name="Rule sets").click()
@@ -83,7 +87,7 @@ def test_admin_lowers_ferritin_threshold_second_admin_activates(
     expect(row.get_by_role("link")).to_have_attribute(
         "href", f"/patients/{ferritin_patient.public_id}/")
     expect(page.locator("main")).not_to_contain_text("Ferrara")
-    expect(page.locator(".rs-job-state")).to_have_text("Done")
+    expect(page.locator(".rs-job-state")).to_have_text("Done", timeout=JOB_TIMEOUT)
     screenshot(page, "preview")
     page.get_by_role("link", name="← v2").click()
     page.get_by_role("button", name="Submit for approval").click()
@@ -100,7 +104,7 @@ def test_admin_lowers_ferritin_threshold_second_admin_activates(
     expect(page.get_by_role("status")).to_contain_text("v2 approved")
     page.get_by_role("button", name="Activate v2").click()
     expect(page.get_by_role("status")).to_contain_text("v2 is active")
-    expect(page.locator(".rs-job-state")).to_have_text("Done")
+    expect(page.locator(".rs-job-state")).to_have_text("Done", timeout=JOB_TIMEOUT)
     expect(page.get_by_text("1 flags opened", exact=False)).to_be_visible()
     screenshot(page, "activated")
     assert dict(RuleSetVersion.objects.values_list("number", "state")) == {
