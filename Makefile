@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test chromium lock lint migrate demo clean
+.PHONY: install run test chromium lock lint migrate demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,6 @@ lock: install  ## recompile the pins from pyproject.toml (no registry addresses 
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
+
+bench: install  ## benchmarks: ratios measured in the same run, never absolute timings
+	$(PY) bench/bench_engine.py
