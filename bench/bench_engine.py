@@ -66,12 +66,13 @@ def main() -> None:
     for size in SIZES:
         facts = synthetic_facts(size)
         number = max(3, 3000 // size)
-        engine = best_of(lambda: evaluate(facts, params, AS_OF, validated=True), number)
-        baseline = best_of(lambda: facts.up_to(AS_OF), number)
+        engine = best_of(lambda facts=facts: evaluate(facts, params, AS_OF, validated=True),
+                         number)
+        baseline = best_of(lambda facts=facts: facts.up_to(AS_OF), number)
         per_size[size] = engine
         growth = engine / per_size[size // 10] if size // 10 in per_size else float("nan")
         print(f"{size:>8} {engine / baseline:>16.1f} {growth:>14.1f}")
-    ratios = [per_size[b] / per_size[a] for a, b in zip(SIZES, SIZES[1:])]
+    ratios = [per_size[b] / per_size[a] for a, b in zip(SIZES, SIZES[1:], strict=False)]
     print(f"median growth per 10x history: {statistics.median(ratios):.1f} "
           f"(10 would be linear)")
 
