@@ -28,6 +28,8 @@ urlpatterns = [
     path("patients/<uuid:public_id>/visits/new/", entry.visit_new, name="visit-new"),
     path("patients/<uuid:public_id>/results/<slug:section_key>/new/", entry.results_new,
          name="results-new"),
+    path("patients/<uuid:public_id>/results/<slug:section_key>/<uuid:record_id>/error/",
+         entry.record_entered_in_error, name="record-entered-in-error"),
     path("flags/", flags.worklist, name="worklist"),
     path("flags/<uuid:public_id>/", flags.flag_detail, name="flag-detail"),
     path("flags/<uuid:public_id>/<slug:action>/", flags.flag_act, name="flag-act"),

@@ -76,9 +76,9 @@ def lung_panel_for(patient: Patient, evaluation: Evaluation, params: dict, as_of
     """The patient page's compact lung summary: no query when the page's `records` are
     given, else three (latest HRCT, latest 6-minute walk, anti-MDA5 results)."""
     if records is not None:
-        by = records.by_section
-        hrct, walk = next(iter(by["hrct"]), None), next(iter(by["six-minute-walk"]), None)
-        mda5 = _mda5_status(by["antibodies"])
+        hrct = next(iter(records.current("hrct")), None)
+        walk = next(iter(records.current("six-minute-walk")), None)
+        mda5 = _mda5_status(records.current("antibodies"))
     else:
         hrct = _final(HrctStudy.objects.filter(patient=patient)).first()
         walk = _final(SixMinuteWalk.objects.filter(patient=patient)).first()
@@ -137,7 +137,7 @@ def lung_overview_for(patient: Patient, *, as_of: date) -> LungOverview:
     live = patient_live_flags(patient)
     panel = lung_panel_for(patient, evaluation, params, as_of, records)
     declines = sch.decline_table(facts.pft, params)
-    assessments = [r for r in records.by_section["ppf"] if r.observed_on <= as_of]
+    assessments = [r for r in records.current("ppf") if r.observed_on <= as_of]
     judgements = [sch.Judgement(r.observed_on, r.worsening_symptoms,
                                 r.radiological_progression, r.note) for r in assessments]
     flag_data = [{"code": f.code, "evidence": f.evidence} for f in live]

@@ -29,6 +29,8 @@ class ClinicalRecord(models.Model):
     status = models.CharField(
         max_length=20, choices=RecordStatus.choices, default=RecordStatus.FINAL
     )
+    status_reason = models.CharField(max_length=300, blank=True,
+                                     help_text="Why the row was marked entered in error.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

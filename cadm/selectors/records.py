@@ -1,7 +1,8 @@
 """A patient's clinical rows, loaded once: one query for visits and one per kind of result.
 
 The timeline and the evaluation shell read the same rows; a page that needs both loads them
-once.
+once. Rows marked entered in error are loaded too (the timeline shows them struck through);
+`current()` leaves them out, and the rules only ever see current rows.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ class PatientRecords:
     visits: list[Visit]
     by_section: dict[str, list]
 
+    def current(self, key: str) -> list:
+        return [r for r in self.by_section[key] if r.status != RecordStatus.ENTERED_IN_ERROR]
+
 
 def patient_records(patient: Patient) -> PatientRecords:
     visits = list(Visit.objects.filter(patient=patient).select_related("clinician"))
     by_section = {
         section.key: list(section.model.objects.filter(patient=patient)
-                          .exclude(status=RecordStatus.ENTERED_IN_ERROR)
                           .select_related("recorded_by"))
         for section in all_sections()
     }

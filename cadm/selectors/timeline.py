@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from cadm.models import Patient, Visit
+from cadm.models import Patient, RecordStatus, Visit
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, all_sections, label_list
 
@@ -24,6 +24,8 @@ class TimelineEntry:
     lines: tuple[str, ...]
     recorded_by: str
     in_visit: bool
+    public_id: str = ""
+    entered_in_error: str = ""  # the reason, when the row was marked so
 
 
 def _visit_entry(visit: Visit) -> TimelineEntry:
@@ -45,9 +47,11 @@ def _visit_entry(visit: Visit) -> TimelineEntry:
 
 
 def _result_entry(section: ResultSection, record) -> TimelineEntry:
+    error = (record.status_reason or "no reason given") \
+        if record.status == RecordStatus.ENTERED_IN_ERROR else ""
     return TimelineEntry(record.observed_on, record.created_at, section.key, section.title,
                          (section.summary(record),), str(record.recorded_by),
-                         record.visit_id is not None)
+                         record.visit_id is not None, str(record.public_id), error)
 
 
 def patient_timeline(*, patient: Patient,

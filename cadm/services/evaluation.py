@@ -36,7 +36,7 @@ def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf
     for section in all_sections():
         if section.facts_key:
             rows[section.facts_key].extend(section.to_fact(r)
-                                           for r in records.by_section[section.key])
+                                           for r in records.current(section.key))
     info = rf.PatientInfo(
         sex=patient.sex, birth_date=patient.birth_date,
         skin_onset_date=patient.skin_onset_date, diagnosis_date=patient.diagnosis_date,

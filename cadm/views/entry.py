@@ -2,13 +2,17 @@
 
 from django.contrib import messages
 from django.forms import formset_factory
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from cadm.exceptions import DomainError
 from cadm.forms.visits import ResultsDateForm, SkinFindingsForm, VisitForm
 from cadm.permissions import Perm, has_perm
 from cadm.sections import ResultSection, all_sections, get_section
 from cadm.selectors.patients import patient_get_for
+from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.visits import results_add, visit_record
 
 from .access import requires
@@ -85,3 +89,21 @@ def results_new(request, public_id, section_key):
     return render(request, "cadm/results_form.html", {
         "patient": patient, "section": section, "date_form": date_form, "formset": formset,
     })
+
+
+@require_POST
+@requires(Perm.PATIENT_VIEW)
+def record_entered_in_error(request, public_id, section_key, record_id):
+    """Mark one result as entered in error (the section's write permission is checked by the
+    service); the patient page shows it struck through, with the reason."""
+    patient = patient_get_for(user=request.user, public_id=public_id)
+    section = get_section(section_key)
+    record = get_object_or_404(section.model, public_id=record_id, patient=patient)
+    try:
+        record_mark_entered_in_error(actor=request.user, patient=patient, section=section,
+                                     record=record, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, f"Nothing was changed. {exc}")
+    else:
+        messages.success(request, f"{section.title}: marked as entered in error.")
+    return redirect(reverse("patient-detail", args=[patient.public_id]) + "#timeline")

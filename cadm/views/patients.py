@@ -80,6 +80,7 @@ def patient_detail(request, public_id):
         "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
         "timeline": patient_timeline(patient=patient, records=records),
         "sections": sections,
+        "correctable": {s.key for s in sections},
         "age": _age(patient.birth_date, today),
     })
 

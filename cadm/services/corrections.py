@@ -1,0 +1,31 @@
+"""Corrections: a wrong row is marked "entered in error" with a reason, never overwritten or
+deleted. Its history keeps both states; the rules stop reading it; the timeline shows it struck
+through. The correct value is then entered as a new row."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from cadm.exceptions import DomainError, require
+from cadm.models import Patient, RecordStatus
+from cadm.sections import ResultSection
+
+from .audit import audit_record
+from .evaluation import evaluation_after_commit
+
+
+@transaction.atomic
+def record_mark_entered_in_error(*, actor, patient: Patient, section: ResultSection,
+                                 record, reason: str):
+    require(actor, section.permission)
+    if record.status == RecordStatus.ENTERED_IN_ERROR:
+        raise DomainError("This result is already marked as entered in error.")
+    if not reason.strip():
+        raise DomainError("Reason: say why the result is wrong (e.g. wrong patient, typo).")
+    record.status, record.status_reason = RecordStatus.ENTERED_IN_ERROR, reason.strip()[:300]
+    record._history_user = actor
+    record.save(update_fields=["status", "status_reason"])
+    audit_record(actor=actor, action="record.entered_in_error", target=record, patient=patient,
+                 detail={"section": section.key})
+    evaluation_after_commit(patient)
+    return record
