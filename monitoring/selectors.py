@@ -10,11 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.db.models import Q
 
 from cadm.models import AutoantibodyResult, Patient, RecordStatus, RuleSetVersion, Site
-from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.rules import facts as rf
 from cadm.rules.criteria import lung as lung_rules
 from cadm.rules.criteria.common import first_positive
@@ -154,21 +152,6 @@ def lung_overview_for(patient: Patient, *, as_of: date) -> LungOverview:
 # ---------------------------------------------------------------- cohort
 
 
-def cohort_site_list_for(*, user) -> QuerySet[Site]:
-    """The sites the user may pick on the lung cohort page: their own."""
-    if not has_perm(user, Perm.PATIENT_VIEW):
-        return Site.objects.none()
-    return Site.objects.filter(id__in=site_ids_of(user)).order_by("name")
-
-
-def cohort_site_get_for(*, user, code: str) -> Site | None:
-    """No code: all the user's sites (None). Another site's code is a 404, like a patient."""
-    if not code:
-        return None
-    try:
-        return cohort_site_list_for(user=user).get(code=code)
-    except Site.DoesNotExist:
-        raise Http404("No such site.") from None
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
-from django.http import Http404
 
 from cadm.models import Site
-from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.selectors.patients import patient_list_for
 
 from .models import ScreeningItem, ScreeningPlan
@@ -22,21 +20,6 @@ TIER_ROWS = (("standard", "Standard"), ("moderate", "Moderate"), ("high", "High"
              ("none", "No plan yet"))
 
 
-def cohort_site_list_for(*, user) -> QuerySet[Site]:
-    """The sites the user may pick on the cohort page: their own, none without the right."""
-    if not has_perm(user, Perm.PATIENT_VIEW):
-        return Site.objects.none()
-    return Site.objects.filter(id__in=site_ids_of(user)).order_by("name")
-
-
-def cohort_site_get_for(*, user, code: str) -> Site | None:
-    """No code: all the user's sites (None). Another site's code is a 404, like a patient."""
-    if not code:
-        return None
-    try:
-        return cohort_site_list_for(user=user).get(code=code)
-    except Site.DoesNotExist:
-        raise Http404("No such site.") from None
 
 
 def _patients(user, site: Site | None):

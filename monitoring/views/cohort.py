@@ -4,18 +4,19 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cadm.permissions import Perm
+from cadm.selectors.sites import site_get_for, site_list_for
 from cadm.views.access import requires
 
-from ..selectors import cohort_site_get_for, cohort_site_list_for, lung_cohort_for
+from ..selectors import lung_cohort_for
 
 
 @requires(Perm.PATIENT_VIEW)
 def lung_cohort(request):
     """One page per site (`?site=code`) or all the user's sites; another site is a 404."""
     today = timezone.localdate()
-    site = cohort_site_get_for(user=request.user, code=request.GET.get("site", ""))
+    site = site_get_for(user=request.user, code=request.GET.get("site", ""))
     cohort = lung_cohort_for(user=request.user, site=site, as_of=today)
     return render(request, "monitoring/cohort.html", {
-        "sites": cohort_site_list_for(user=request.user), "site": site, "today": today,
+        "sites": site_list_for(user=request.user), "site": site, "today": today,
         "cohort": cohort,
     })

@@ -8,14 +8,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cadm.permissions import Perm
+from cadm.selectors.sites import site_get_for, site_list_for
 from cadm.services.audit import audit_record
 from cadm.views.access import requires
 
 from ..selectors import (
     DUE_SOON_DAYS,
     cohort_items_for,
-    cohort_site_get_for,
-    cohort_site_list_for,
     cohort_tier_counts,
 )
 
@@ -27,12 +26,12 @@ CSV_HEADER = ("site", "MRN", "family name", "given name", "tier", "panel", "kind
 def cohort(request):
     """One page per site (or all the user's sites); `?format=csv` exports the two lists."""
     today = timezone.localdate()
-    site = cohort_site_get_for(user=request.user, code=request.GET.get("site", ""))
+    site = site_get_for(user=request.user, code=request.GET.get("site", ""))
     items = cohort_items_for(user=request.user, site=site, today=today)
     if request.GET.get("format") == "csv":
         return _csv(request, site, today, chain(items.due_soon, items.overdue))
     return render(request, "screening/cohort.html", {
-        "sites": cohort_site_list_for(user=request.user), "site": site, "today": today,
+        "sites": site_list_for(user=request.user), "site": site, "today": today,
         "days": DUE_SOON_DAYS, "last_day": items.last_day,
         "tiers": cohort_tier_counts(user=request.user, site=site),
         "due_soon": items.due_soon, "overdue": items.overdue,
