@@ -86,7 +86,7 @@ def _medication_summary(r) -> str:
     return f"{name}{dose}, started{until}"
 
 
-def _float(value) -> float | None:
+def optional_float(value) -> float | None:
     return None if value is None else float(value)
 
 
@@ -111,7 +111,7 @@ def _register_core() -> None:
         ],
         facts_key="labs",
         to_fact=lambda r: rf.LabFact(r.observed_on, r.analyte, float(r.value_normalised),
-                                     _float(r.upper_limit_normalised)),
+                                     optional_float(r.upper_limit_normalised)),
     ))
     register(ResultSection(
         "antibodies", "Myositis autoantibodies", AutoantibodyResult, f.AutoantibodyForm,
@@ -136,8 +136,8 @@ def _register_core() -> None:
         "medications", "Medications", Medication, f.MedicationForm, Perm.RESULT_RECORD, 70,
         _medication_summary, blank_rows=2,
         facts_key="medications",
-        to_fact=lambda r: rf.MedicationFact(r.drug, r.observed_on, _float(r.dose_mg_per_day),
-                                            r.end_on),
+        to_fact=lambda r: rf.MedicationFact(r.drug, r.observed_on,
+                                            optional_float(r.dose_mg_per_day), r.end_on),
     ))
     register(ResultSection(
         "eye-exams", "Retinal screening", EyeExam, f.EyeExamForm, Perm.RESULT_RECORD, 80,

@@ -4,7 +4,7 @@ from cadm.permissions import Perm
 from cadm.rules import facts as rf
 from cadm.rules import vocabulary as v
 from cadm.rules.measurements import fmt
-from cadm.sections import ResultSection, label_list, register
+from cadm.sections import ResultSection, label_list, optional_float, register
 
 from . import forms
 from .models import HrctStudy, PpfAssessment, PulmonaryFunctionTest, SixMinuteWalk
@@ -41,13 +41,9 @@ def _ppf_summary(r) -> str:
     return f"{text} — {r.note}" if r.note else text
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
 def pft_fact(r) -> rf.PftFact:
-    return rf.PftFact(r.observed_on, float(r.fvc_pct_predicted), _float(r.dlco_pct_predicted),
-                      _float(r.fvc_l))
+    return rf.PftFact(r.observed_on, float(r.fvc_pct_predicted),
+                      optional_float(r.dlco_pct_predicted), optional_float(r.fvc_l))
 
 
 def hrct_fact(r) -> rf.HrctFact:
@@ -66,7 +62,7 @@ register(ResultSection(
     "six-minute-walk", "6-minute walk", SixMinuteWalk, forms.SixMinuteWalkForm,
     Perm.RESULT_RECORD, 40, _walk_summary, facts_key="six_minute_walk",
     to_fact=lambda r: rf.WalkFact(r.observed_on, float(r.distance_m), float(r.spo2_nadir),
-                                  _float(r.spo2_rest)),
+                                  optional_float(r.spo2_rest)),
 ))
 # Clinician judgements for the PPF summary; the rules do not read them (no facts_key).
 register(ResultSection(

@@ -1,6 +1,7 @@
 """Visit and result entry: one page, several forms, saved together or not at all."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.forms import formset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,7 +69,7 @@ def results_new(request, public_id, section_key):
     patient = patient_get_for(user=request.user, public_id=public_id)
     section = get_section(section_key)
     if not has_perm(request.user, section.permission):
-        return render(request, "403.html", status=403)
+        raise PermissionDenied
     today = timezone.localdate()
     date_form = ResultsDateForm(request.POST or None, patient=patient, today=today,
                                 initial={"observed_on": today})

@@ -7,6 +7,7 @@ from cadm.forms.patients import PatientForm, PatientSearchForm
 from cadm.models import Site
 from cadm.panels import patient_panels
 from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.rules.dates import age_years
 from cadm.sections import all_sections
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for, patient_list_for
@@ -81,9 +82,6 @@ def patient_detail(request, public_id):
         "timeline": patient_timeline(patient=patient, records=records),
         "sections": sections,
         "correctable": {s.key for s in sections},
-        "age": _age(patient.birth_date, today),
+        "age": age_years(patient.birth_date, today),
     })
 
-
-def _age(birth, today) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))

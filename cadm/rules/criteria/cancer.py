@@ -12,7 +12,7 @@ from .. import citations as c
 from ..dates import add_months, age_years
 from ..facts import PatientFacts
 from ..outcomes import CancerRisk, Evidence, Flag, PlanItem
-from .common import iso, latest, make_flag, positive
+from .common import iso, latest_visit_symptoms, make_flag, positive
 
 HIGH_ANTIBODIES = ("tif1g", "nxp2")
 INTERMEDIATE_ANTIBODIES = ("sae1", "hmgcr", "mi2", "mda5")
@@ -170,11 +170,9 @@ def screening_overdue(params, plan, as_of, closed: bool = False) -> Flag | None:
 def red_flags(facts, params) -> Flag | None:
     """CANCER_RED_FLAGS: weight loss, night sweats or fever at the latest visit (IMACS 2023
     conditional recommendation, VERIFIED-S): screen whatever the tier."""
-    visit = latest(facts.visits)
-    found = sorted(set(RED_FLAG_SYMPTOMS) & visit.symptoms) if visit else []
-    if not found:
+    visit, names = latest_visit_symptoms(facts, RED_FLAG_SYMPTOMS)
+    if not visit:
         return None
-    names = ", ".join(s.replace("_", " ") for s in found)
     return make_flag(
         "CANCER_RED_FLAGS", params, f"Cancer red flags at the last visit: {names}",
         f"The visit of {iso(visit.date)} records {names}. IMACS advises screening for cancer "

@@ -75,6 +75,13 @@ def make_flag(code: str, params: dict, summary: str, detail: str, evidence, cita
                 citation=citation, evidence_label=evidence_label, extra=extra)
 
 
+def latest_visit_symptoms(facts: PatientFacts, codes) -> tuple:
+    """(latest visit, the listed symptoms it records as words); (None, "") when none."""
+    visit = latest(facts.visits)
+    found = sorted(set(codes) & visit.symptoms) if visit else []
+    return (visit, ", ".join(s.replace("_", " ") for s in found)) if found else (None, "")
+
+
 def antibody_status(facts: PatientFacts) -> dict[str, AntibodyFact]:
     """Each antibody's most recent result (case-format: positive when the latest is)."""
     status: dict[str, AntibodyFact] = {}

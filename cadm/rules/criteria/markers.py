@@ -15,6 +15,7 @@ from .common import (
     iso,
     lab_evidence,
     latest,
+    latest_visit_symptoms,
     make_flag,
     num,
     positive,
@@ -56,13 +57,9 @@ def rpild_markers(facts, params, as_of) -> Flag | None:
 def respiratory_symptoms(facts, params) -> Flag | None:
     """MDA5_RESPIRATORY_SYMPTOMS: anti-MDA5 positive and dyspnoea or dry cough at the latest
     visit (contract rule; urgency is expert practice)."""
-    visit = latest(facts.visits)
+    visit, names = latest_visit_symptoms(facts, RESPIRATORY_SYMPTOMS)
     if "mda5" not in positive(facts) or not visit:
         return None
-    found = sorted(set(RESPIRATORY_SYMPTOMS) & visit.symptoms)
-    if not found:
-        return None
-    names = ", ".join(s.replace("_", " ") for s in found)
     return make_flag(
         "MDA5_RESPIRATORY_SYMPTOMS", params, f"Anti-MDA5 positive with {names}",
         f"The visit of {iso(visit.date)} records {names} in an anti-MDA5 positive patient: "
