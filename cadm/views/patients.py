@@ -4,15 +4,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from cadm.forms.patients import PatientForm, PatientSearchForm
-from cadm.models import Site
 from cadm.panels import patient_panels
-from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.permissions import Perm, has_perm
 from cadm.rules.dates import age_years
 from cadm.sections import all_sections
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.records import patient_records
 from cadm.selectors.rulesets import ruleset_active
+from cadm.selectors.sites import site_list_for
 from cadm.selectors.timeline import patient_timeline
 from cadm.services.evaluation import patient_evaluation
 from cadm.services.patients import patient_create, patient_update, patient_view_log
@@ -31,13 +31,9 @@ def patient_list(request):
                                                       "query": query})
 
 
-def _user_sites(user):
-    return list(Site.objects.filter(pk__in=site_ids_of(user)))
-
-
 @requires(Perm.PATIENT_WRITE)
 def patient_new(request):
-    form = PatientForm(request.POST or None, sites=_user_sites(request.user),
+    form = PatientForm(request.POST or None, sites=list(site_list_for(user=request.user)),
                        today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         patient = patient_create(actor=request.user, data=form.cleaned_data)
@@ -50,7 +46,7 @@ def patient_new(request):
 def patient_edit(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     form = PatientForm(request.POST or None, instance=patient,
-                       sites=_user_sites(request.user), today=timezone.localdate())
+                       sites=list(site_list_for(user=request.user)), today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.fields}
         # The form's clean() already wrote the values onto the instance; reload to diff.
