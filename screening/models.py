@@ -41,7 +41,13 @@ class CancerScreeningRecord(ClinicalRecord):
 
 
 class ScreeningPlan(models.Model):
-    """The patient's IMACS plan: follows the tier the rules derive, keeps completed work."""
+    """The patient's IMACS plan: follows the tier the rules derive, keeps completed work.
+
+    Two separate decisions of the care team are recorded on it. The *outcome* settles the
+    findings dated up to `outcome_on` (the finding flag clears); the schedule goes on, yearly
+    panels included. *Closing* (state closed, with a reason) is the explicit decision that
+    screening ends: only then do the reminders stop. A closed plan can be reopened.
+    """
 
     class State(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -63,7 +69,11 @@ class ScreeningPlan(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.ACTIVE)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     outcome_on = models.DateField(null=True, blank=True)
+    outcome_note = models.TextField(blank=True)
+    closed_on = models.DateField(null=True, blank=True)
     closed_reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -65,6 +65,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
     visit_on = dt.date(2025, 1, 20)
     clinician = factory.SelfAttribute("patient.created_by")
     skin = factory.LazyFunction(lambda: ["heliotrope", "gottron_papules"])
+    assessed = factory.LazyFunction(lambda: ["skin", "strength", "symptoms"])
 
 
 class LabResultFactory(factory.django.DjangoModelFactory):

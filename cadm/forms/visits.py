@@ -11,6 +11,9 @@ from cadm.validation import check_date
 
 from .base import DateInput, MeasuredFormMixin, checkbox_choices
 
+# Weight is not ticked: it counts as measured when a weight is written.
+EXAMINED_PARTS = tuple((code, label) for code, label in v.VISIT_PARTS if code != "weight")
+
 
 class VisitForm(MeasuredFormMixin, forms.Form):
     """A full visit (rheumatologist): examination, strength and symptoms."""
@@ -18,6 +21,7 @@ class VisitForm(MeasuredFormMixin, forms.Form):
     measured = {"weight_kg": "weight_kg", "mmt8": "mmt8"}
 
     visit_on = forms.DateField(label="Visit date", widget=DateInput())
+    assessed = checkbox_choices(EXAMINED_PARTS)
     weight_kg = forms.DecimalField(
         label="Weight (kg)", required=False, max_digits=5, decimal_places=1
     )
@@ -33,6 +37,11 @@ class VisitForm(MeasuredFormMixin, forms.Form):
         self.today = today
         self.fields["weakness"].label = "Objective weakness on examination"
         self.fields["skin"].label = "Skin findings"
+        self.fields["assessed"].label = "Examined at this visit"
+        self.fields["assessed"].initial = [code for code, _ in EXAMINED_PARTS]
+        self.fields["assessed"].help_text = (
+            "Untick what was not looked at: an empty list then means \"not examined\", not "
+            "\"none found\", and cannot clear a flag. A part with findings counts as examined.")
         self.add_confirm_field()
 
     def clean(self):
@@ -55,8 +64,14 @@ class SkinFindingsForm(VisitForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("weight_kg", "weakness", "mmt8", "symptoms", "confirm_unusual"):
+        for name in ("weight_kg", "weakness", "mmt8", "symptoms", "confirm_unusual",
+                     "assessed"):
             del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["assessed"] = ["skin"]  # the skin examination, nothing else
+        return cleaned
 
 
 class ResultsDateForm(forms.Form):

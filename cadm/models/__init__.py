@@ -9,11 +9,12 @@ from .results import (
     LabResult,
     Medication,
     MuscleStudy,
-    RecordStatus,
     SkinBiopsy,
 )
 from .rulesets import RuleSetVersion
 from .sites import Site, User
+from .status import RecordStatus
+from .submissions import FormSubmission
 from .visits import Visit
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "EyeExam",
     "Flag",
     "FlagAction",
+    "FormSubmission",
     "OverrideReason",
     "JobRun",
     "LabResult",

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from cadm.rules import vocabulary as v
@@ -35,6 +36,8 @@ class Patient(models.Model):
                   "(e.g. Southern China, South-East Asia): nasoendoscopy is suggested.",
     )
     notes = models.TextField(blank=True)
+    # Counts saves, so an edit made on an older version is refused, never silently applied.
+    row_version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -44,7 +47,9 @@ class Patient(models.Model):
     class Meta:
         ordering = ["family_name", "given_name"]
         constraints = [
-            models.UniqueConstraint(fields=["site", "mrn"], name="patient_mrn_unique_per_site"),
+            # "eval-001" and "EVAL-001" are one record number to a clinician.
+            models.UniqueConstraint(models.F("site"), Lower("mrn"),
+                                    name="patient_mrn_unique_per_site_ci"),
             models.CheckConstraint(
                 condition=models.Q(skin_onset_date__gte=models.F("birth_date")),
                 name="patient_onset_not_before_birth",

@@ -10,13 +10,8 @@ from simple_history.models import HistoricalRecords
 from cadm.rules import vocabulary as v
 
 from .patients import Patient
+from .status import RecordStatus
 from .visits import Visit
-
-
-class RecordStatus(models.TextChoices):
-    FINAL = "final", "Final"
-    # Corrections never overwrite: the wrong row is marked and a new one added.
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
 
 class ClinicalRecord(models.Model):

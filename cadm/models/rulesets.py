@@ -49,6 +49,8 @@ class RuleSetVersion(models.Model):
     rejected_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # Counts saves of a draft: an edit made on an older version is refused, not applied.
+    row_version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -30,5 +30,10 @@ AAO_2016 = ("Marmor MF et al. Recommendations on screening for chloroquine and "
             "hydroxychloroquine retinopathy (2016 revision). Ophthalmology 2016;123(6):1386-94 "
             "(clinical-reference.md §7)")
 LAB_INTERVALS = "Laboratory reference intervals (clinical-reference.md §6.1)"
+ENTRY_GUARD = ("Engineering proposal, not a clinical source: a guard against typing errors at "
+               "data entry, like the plausibility ranges of clinical-reference.md §6.2, which "
+               "has no row for drug doses")
+PRODUCT_POLICY = ("Product policy, not a clinical source: how long a reviewer may silence a "
+                  "flag before it asks again (DESIGN.md §6)")
 
 PENDING = "pending clinical validation"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .vocabulary import ALL_VISIT_PARTS
+
 
 @dataclass(frozen=True)
 class PatientInfo:
@@ -25,12 +27,16 @@ class PatientInfo:
 
 @dataclass(frozen=True)
 class VisitFact:
+    """One visit. `assessed`: the parts examined (vocabulary.VISIT_PARTS); an empty list of a
+    part that was not assessed means "not known", not "none". Case files assess every part."""
+
     date: date
     weight_kg: float | None = None
     skin: frozenset[str] = frozenset()
     weakness: frozenset[str] = frozenset()
     symptoms: frozenset[str] = frozenset()
     mmt8: int | None = None
+    assessed: frozenset[str] = ALL_VISIT_PARTS
 
 
 @dataclass(frozen=True)

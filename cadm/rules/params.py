@@ -11,8 +11,18 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from . import citations as c
+from .vocabulary import DRUGS
 
 SEVERITIES = ("info", "warning", "critical")
+
+# Highest daily dose accepted at entry, per drug of vocabulary.DRUGS (mg/day). Typo guards,
+# UNVERIFIED: wide enough for pulses and IVIG, narrow enough to refuse 40,000 mg of HCQ.
+_DOSE_MAXIMA = {
+    "hydroxychloroquine": 1200, "chloroquine": 1000, "prednisolone": 250,
+    "methylprednisolone": 1000, "methotrexate": 50, "mycophenolate": 4000,
+    "azathioprine": 400, "tacrolimus": 40, "ciclosporin": 1000, "cyclophosphamide": 3000,
+    "rituximab": 2000, "ivig": 200_000, "tofacitinib": 40, "other": 200_000,
+}
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,25 @@ SPECS: tuple[ParamSpec, ...] = (
        "VERIFIED-S", "Yearly screening from this many years of use"),
     _p("hcq.annual_interval_days", 365, "days", 90, 730, "HCQ_EYE_SCREENING_DUE", c.AAO_2016,
        "VERIFIED-S", "Interval of the yearly screening"),
+    # AAO 2016 counts years of use; how long a pause ends "continuous" use is not in the
+    # reference: a labelled proposal to confirm.
+    _p("hcq.continuity_gap_days", 90, "days", 0, 3650, "HCQ_EYE_SCREENING_DUE", c.AAO_2016,
+       "UNVERIFIED", "Longest pause between two courses (days without the drug) that still "
+       "counts as continuous use: a dose change never restarts the clock"),
+    # How long a flag may be snoozed, by severity (DESIGN §6 asks for a snooze end date; no
+    # source gives a maximum).
+    _p("snooze.max_days.critical", 7, "days", 1, 365, "SNOOZE", c.PRODUCT_POLICY,
+       "UNVERIFIED", "Longest snooze of a critical flag"),
+    _p("snooze.max_days.warning", 30, "days", 1, 365, "SNOOZE", c.PRODUCT_POLICY,
+       "UNVERIFIED", "Longest snooze of a warning flag"),
+    _p("snooze.max_days.info", 90, "days", 1, 365, "SNOOZE", c.PRODUCT_POLICY,
+       "UNVERIFIED", "Longest snooze of an information flag"),
+) + tuple(
+    # Typo guards for daily doses (clinical-reference.md has none): a dose above is refused.
+    _p(f"entry.max_dose_mg_per_day.{drug}", _DOSE_MAXIMA[drug], "mg/day", 1, 1_000_000,
+       "ENTRY_PLAUSIBILITY", c.ENTRY_GUARD, "UNVERIFIED",
+       f"Highest daily dose of {label.lower()} accepted at data entry")
+    for drug, label in DRUGS
 )
 
 _FLAG_SEVERITIES = (

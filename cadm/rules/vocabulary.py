@@ -37,6 +37,17 @@ WEAKNESS = (
     ("proximal_leg_over_distal", "Legs: proximal weaker than distal"),
 )
 
+# Parts of a visit's examination. Findings of a part are read as "none" only at a visit that
+# assessed it: a skin-only visit says nothing about symptoms. Weight is assessed when a weight
+# is recorded.
+VISIT_PARTS = (
+    ("skin", "Skin examined"),
+    ("strength", "Muscle strength examined"),
+    ("symptoms", "Symptoms reviewed"),
+    ("weight", "Weight measured"),
+)
+ALL_VISIT_PARTS = frozenset(code for code, _ in VISIT_PARTS)
+
 SYMPTOMS = (
     ("dyspnea", "Dyspnoea"),
     ("dry_cough", "Dry cough"),

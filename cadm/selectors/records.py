@@ -1,8 +1,9 @@
 """A patient's clinical rows, loaded once: one query for visits and one per kind of result.
 
 The timeline and the evaluation shell read the same rows; a page that needs both loads them
-once. Rows marked entered in error are loaded too (the timeline shows them struck through);
-`current()` leaves them out, and the rules only ever see current rows.
+once. Rows and visits marked entered in error are loaded too (the timeline shows them struck
+through); `current()` and `current_visits()` leave them out, and the rules only ever see
+current rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class PatientRecords:
 
     def current(self, key: str) -> list:
         return [r for r in self.by_section[key] if r.status != RecordStatus.ENTERED_IN_ERROR]
+
+    def current_visits(self) -> list[Visit]:
+        return [v for v in self.visits if v.status != RecordStatus.ENTERED_IN_ERROR]
 
 
 def patient_records(patient: Patient) -> PatientRecords:

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from cadm.exceptions import DomainError
 from cadm.forms.patients import PatientForm
-from cadm.forms.visits import ResultsDateForm, VisitForm
+from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -132,6 +132,8 @@ def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date)
     _refuse_unknown_keys(visit, set(_VISIT_KEYS), path)
     data = {field: visit.get(key) for key, field in _VISIT_KEYS.items()}
     data["confirm_unusual"] = True
+    # A case file's visit assessed every part it can list (case-format.md: contract unchanged).
+    data["assessed"] = [code for code, _ in EXAMINED_PARTS]
     form = VisitForm(data=data, patient=patient, today=today)
     case_keys = {field: key for key, field in _VISIT_KEYS.items()}
     _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 
 def _visit_fact(v: Visit) -> rf.VisitFact:
     return rf.VisitFact(v.visit_on, None if v.weight_kg is None else float(v.weight_kg),
-                        frozenset(v.skin), frozenset(v.weakness), frozenset(v.symptoms), v.mmt8)
+                        frozenset(v.skin), frozenset(v.weakness), frozenset(v.symptoms), v.mmt8,
+                        frozenset(v.assessed))
 
 
 def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf.PatientFacts:
@@ -45,7 +46,7 @@ def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf
         high_npc_risk_region=patient.high_npc_risk_region,
         **patient_fact_values(patient),
     )
-    visits = tuple(_visit_fact(v) for v in records.visits)
+    visits = tuple(_visit_fact(v) for v in records.current_visits())
     return rf.PatientFacts(patient=info, visits=visits,
                            **{key: tuple(values) for key, values in rows.items()})
 

@@ -158,11 +158,15 @@ def screening_overdue(params, plan, as_of, closed: bool = False) -> Flag | None:
         return None
     grace = params["screening.overdue_grace_days"]
     items = "; ".join(f"{i.panel} panel due {iso(i.due)}" for i in overdue)
+    deadlines = "; ".join(f"the {i.panel} panel due {iso(i.due)} by {iso(i.window_end)}"
+                          for i in overdue)
     return make_flag(
         "CANCER_SCREENING_OVERDUE", params,
         f"Cancer screening overdue: {items}"[:139],
         f"Overdue (more than {grace} days past due on {iso(as_of)}): {items}. An item is done "
-        f"when its panel is recorded within its window; recording it clears this flag.",
+        f"when its panel is recorded within its window: recording {deadlines} clears it. A "
+        f"panel done after its window does not complete the item; the flag then stays until "
+        f"it is dismissed or the care team ends screening (closes the plan with a reason).",
         [Evidence("plan", i.due, f"{i.panel} panel", "overdue") for i in overdue],
         c.IMACS_2023, "VERIFIED-S")
 
@@ -176,7 +180,8 @@ def red_flags(facts, params) -> Flag | None:
     return make_flag(
         "CANCER_RED_FLAGS", params, f"Cancer red flags at the last visit: {names}",
         f"The visit of {iso(visit.date)} records {names}. IMACS advises screening for cancer "
-        f"whatever the tier. Clears when a later visit no longer records them.",
+        f"whatever the tier. Clears when a later visit that reviews symptoms records none of "
+        f"them (a visit that does not review symptoms changes nothing).",
         [Evidence("visit", visit.date, "symptoms", names)], c.IMACS_2023, "VERIFIED-S")
 
 
@@ -189,7 +194,9 @@ def not_applicable(facts, params, risk) -> Flag | None:
         "IMACS_NOT_APPLICABLE", params,
         "Juvenile onset: IIM-specific cancer screening not routinely required",
         f"Age at onset {age} years (below {params['imacs.adult_age_years']}). IMACS 2023 does "
-        f"not ask for IIM-specific screening; continue age-appropriate population screening.",
+        f"not ask for IIM-specific screening; continue age-appropriate population screening. "
+        f"Information about the record: it changes only if the birth or onset date is "
+        f"corrected.",
         [Evidence("patient", facts.patient.skin_onset_date, "age at onset", f"{age} years")],
         c.IMACS_2023, "VERIFIED-P")
 
@@ -205,7 +212,8 @@ def outside_window(facts, params, risk) -> Flag | None:
         "IMACS_OUTSIDE_WINDOW", params,
         f"Diagnosis more than {years} years after onset: outside IMACS evidence",
         f"Onset {iso(onset)}, diagnosis {iso(diagnosis)}. The IMACS recommendations apply to "
-        f"adults diagnosed within {years} years of onset; use clinical judgement.",
+        f"adults diagnosed within {years} years of onset; use clinical judgement. Information "
+        f"about the record: it changes only if the onset or diagnosis date is corrected.",
         [Evidence("patient", diagnosis, "diagnosis date", iso(diagnosis))],
         c.IMACS_2023, "VERIFIED-P")
 
@@ -223,6 +231,15 @@ def _negative_at_diagnosis(plan, facts) -> bool:
     return bool(first) and all(negative(i) for i in first)
 
 
+def _done(facts, params, panel: str):
+    """The first record of `panel` (any result) since the diagnosis-time window opened: once
+    the suggested test is done, the suggestion is settled."""
+    since = add_months(facts.patient.diagnosis_date,
+                       -params["screening.first_window_before_months"])
+    return next((r for r in facts.cancer_screening if r.panel == panel and r.date >= since),
+                None)
+
+
 def pet_ct(facts, params, risk, plan, subtype) -> Flag | None:
     """PET_CT_CONSIDER (IMACS 2023 Fig. 1 legend, VERIFIED-P; rule candidate 7): high tier
     with negative diagnosis-time screening, or anti-TIF1γ with onset over 40 and a further
@@ -231,38 +248,43 @@ def pet_ct(facts, params, risk, plan, subtype) -> Flag | None:
     tif1g_route = ("tif1g" in risk.high_factors and "age_over_40" in risk.high_factors
                    and extra and subtype != "not_classifiable")
     negative_route = risk.tier == "high" and _negative_at_diagnosis(plan, facts)
-    if not (tif1g_route or negative_route):
+    if not (tif1g_route or negative_route) or _done(facts, params, "pet_ct"):
         return None
     why = ("anti-TIF1γ, onset over 40 and " + ", ".join(sorted(extra))) if tif1g_route else \
         "high IMACS tier with negative diagnosis-time screening"
     return make_flag(
         "PET_CT_CONSIDER", params, "Consider 18F-FDG PET-CT for cancer screening",
-        f"IMACS 2023 suggests considering PET-CT: {why}. Information only; clears when the "
-        f"condition no longer holds.",
+        f"IMACS 2023 suggests considering PET-CT: {why}. Information only; clears when a "
+        f"PET-CT is recorded (screening plan), or when the condition no longer holds.",
         [Evidence("tier", None, "IMACS factors", ", ".join(risk.high_factors))],
         c.IMACS_2023, "VERIFIED-P")
 
 
 def gi_endoscopy(params, risk, plan, facts) -> Flag | None:
     """GI_ENDOSCOPY_CONSIDER: high tier, negative diagnosis-time screening (VERIFIED-P)."""
-    if not (risk.tier == "high" and _negative_at_diagnosis(plan, facts)):
+    if not (risk.tier == "high" and _negative_at_diagnosis(plan, facts)) \
+            or _done(facts, params, "gi_endoscopy"):
         return None
     return make_flag(
         "GI_ENDOSCOPY_CONSIDER", params, "Consider upper and lower GI endoscopy",
         "High IMACS tier and the diagnosis-time panels found no cancer: IMACS 2023 suggests "
-        "considering upper and lower GI endoscopy.",
+        "considering upper and lower GI endoscopy. Clears when the endoscopy is recorded "
+        "(screening plan).",
         [Evidence("tier", None, "IMACS tier", "high")], c.IMACS_2023, "VERIFIED-P")
 
 
 def nasoendoscopy(facts, params, risk) -> Flag | None:
     """NASOENDOSCOPY_CONSIDER: patient from a high nasopharyngeal-carcinoma region
     (IMACS 2023 Fig. 1 legend, VERIFIED-P)."""
-    if risk.tier == "not_applicable" or not facts.patient.high_npc_risk_region:
+    if risk.tier == "not_applicable" or not facts.patient.high_npc_risk_region \
+            or _done(facts, params, "nasoendoscopy"):
         return None
     return make_flag(
         "NASOENDOSCOPY_CONSIDER", params, "Consider nasoendoscopy at diagnosis",
         "The patient is marked as living in or coming from a region with raised "
-        "nasopharyngeal-carcinoma risk; IMACS 2023 suggests nasoendoscopy at diagnosis.",
+        "nasopharyngeal-carcinoma risk; IMACS 2023 suggests nasoendoscopy at diagnosis. "
+        "Clears when a nasoendoscopy is recorded (screening plan), or when the mark is "
+        "removed from the patient's details.",
         [Evidence("patient", None, "high-risk region", "yes")], c.IMACS_2023, "VERIFIED-P")
 
 

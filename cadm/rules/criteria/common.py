@@ -75,9 +75,16 @@ def make_flag(code: str, params: dict, summary: str, detail: str, evidence, cita
                 citation=citation, evidence_label=evidence_label, extra=extra)
 
 
+def latest_assessing(facts: PatientFacts, part: str):
+    """The latest visit that assessed `part` (vocabulary.VISIT_PARTS), or None. A visit that
+    did not look at a part says nothing about it, so it can neither fire nor clear a rule."""
+    return latest(facts.visits, lambda v: part in v.assessed)
+
+
 def latest_visit_symptoms(facts: PatientFacts, codes) -> tuple:
-    """(latest visit, the listed symptoms it records as words); (None, "") when none."""
-    visit = latest(facts.visits)
+    """(latest visit that reviewed symptoms, the listed symptoms it records as words);
+    (None, "") when it records none of them."""
+    visit = latest_assessing(facts, "symptoms")
     found = sorted(set(codes) & visit.symptoms) if visit else []
     return (visit, ", ".join(s.replace("_", " ") for s in found)) if found else (None, "")
 

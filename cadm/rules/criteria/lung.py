@@ -175,7 +175,8 @@ def relative_decline(facts, params) -> Flag | None:
                 f"(older criteria: FVC ≥ {num(params['lung.legacy_relative_fvc_pct'])} %, "
                 f"DLCO ≥ {num(params['lung.legacy_relative_dlco_pct'])} % within "
                 f"{params['lung.legacy_window_months']} months). Information beside the PPF "
-                f"criterion.", [pft_evidence(p), pft_evidence(last)], c.LEGACY_DECLINE,
+                f"criterion; clears when a later PFT no longer shows the fall.",
+                [pft_evidence(p), pft_evidence(last)], c.LEGACY_DECLINE,
                 "VERIFIED-S")
     return None
 

@@ -15,6 +15,7 @@ from .common import (
     iso,
     lab_evidence,
     latest,
+    latest_assessing,
     latest_visit_symptoms,
     make_flag,
     num,
@@ -63,15 +64,17 @@ def respiratory_symptoms(facts, params) -> Flag | None:
     return make_flag(
         "MDA5_RESPIRATORY_SYMPTOMS", params, f"Anti-MDA5 positive with {names}",
         f"The visit of {iso(visit.date)} records {names} in an anti-MDA5 positive patient: "
-        f"assess for rapidly progressive ILD now (HRCT, PFT with DLCO). Clears when the latest "
-        f"visit no longer records them.",
+        f"assess for rapidly progressive ILD now (HRCT, PFT with DLCO). Clears when a later "
+        f"visit that reviews symptoms records neither (a skin-only visit changes nothing), or "
+        f"when anti-MDA5 turns negative.",
         [Evidence("visit", visit.date, "symptoms", names)], c.ACR_CHEST_2023, "UNVERIFIED")
 
 
 def ldh_age_fever(facts, params, as_of) -> Flag | None:
     """MDA5_LDH_AGE_FEVER: anti-MDA5 positive, LDH > 300 U/L, age > 50 and fever (Hong Kong
-    registry, VERIFIED-P; candidate 21)."""
-    visit = latest(facts.visits)
+    registry, VERIFIED-P; candidate 21). Fever is read at the latest visit that reviewed
+    symptoms."""
+    visit = latest_assessing(facts, "symptoms")
     since = as_of - timedelta(days=params["mda5.marker_window_days"])
     ldh = _recent_lab(facts, "ldh", since)
     age = age_years(facts.patient.birth_date, as_of)
@@ -82,7 +85,10 @@ def ldh_age_fever(facts, params, as_of) -> Flag | None:
         "MDA5_LDH_AGE_FEVER", params, "Anti-MDA5 with raised LDH, age over 50 and fever",
         f"LDH {num(ldh.value)} U/L (> {num(params['mda5.ldh_u_l'])}) on {iso(ldh.date)}, age "
         f"{age} (> {params['mda5.age_over_years']}), fever at the visit of {iso(visit.date)}: "
-        f"predictors of RP-ILD in the Hong Kong registry.",
+        f"predictors of RP-ILD in the Hong Kong registry. Clears when a later visit that "
+        f"reviews symptoms records no fever, or the latest LDH of the last "
+        f"{params['mda5.marker_window_days']} days is {num(params['mda5.ldh_u_l'])} U/L or "
+        f"below.",
         [lab_evidence(ldh), Evidence("visit", visit.date, "symptoms", "fever")],
         c.HONG_KONG_2022, "VERIFIED-P")
 
@@ -122,7 +128,8 @@ def oximetry_due(facts, params, as_of) -> Flag | None:
     return make_flag(
         "AMBULATORY_OXIMETRY_DUE", params, "ILD: ambulatory desaturation testing due",
         f"ILD on HRCT of {iso(ild.date)}; last 6-minute walk with oximetry: "
-        f"{iso(walk.date if walk else None)}. Testing is advised every 3-{months} months.",
+        f"{iso(walk.date if walk else None)}. Testing is advised every 3-{months} months. "
+        f"Recording a 6-minute walk clears this flag.",
         [Evidence("hrct", ild.date, "HRCT", "ILD")], c.ACR_CHEST_2023, "VERIFIED-P")
 
 
@@ -159,7 +166,8 @@ def flair(facts, params) -> Flag | None:
     return make_flag(
         "FLAIR_SCORE", params, f"FLAIR score at least {known} of 13 (inputs incomplete)",
         f"FLAIR (Lian 2020, amyopathic DM-ILD cohort, n = 207): {shown}. Lacking: "
-        f"{', '.join(lacking)}. Bands: low 0-4, medium 5-9, high 10-13. Information only.",
+        f"{', '.join(lacking)}. Bands: low 0-4, medium 5-9, high 10-13. Information only: "
+        f"shown while anti-MDA5 is positive (its latest result).",
         [antibody_evidence(mda5)], c.FLAIR_2020, "VERIFIED-P")
 
 
@@ -191,5 +199,6 @@ def mck(facts, params) -> Flag | None:
         f"MCK (Gono 2021, JAMI PM/DM-ILD cohort): {'; '.join(shown)}. "
         + (f"Lacking: {', '.join(lacking)}. " if lacking else "")
         + "More factors mean higher mortality risk; the mapping of counts to bands is not "
-        "confirmed. Information only.",
+        "confirmed. Information only: shown while anti-MDA5 is positive, or while an ILD "
+        "patient has an anti-MDA5 result.",
         [antibody_evidence(mda5)], c.MCK_2021, "UNVERIFIED")
