@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.UUIDField()),
                 ('scope', models.CharField(max_length=60)),
-                ('target_url', models.CharField(blank=True, max_length=300)),
+                ('target', models.CharField(blank=True, max_length=100)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
         ),

@@ -5,13 +5,14 @@ from django.db import models
 class FormSubmission(models.Model):
     """A one-time token of a form that writes clinical data, claimed in the same transaction
     as the write: Back and Save, or a double click, sends the token again and saves nothing
-    twice. `target_url` is where the first save led, so the repeat can go there too."""
+    twice. `target` names what the first save wrote (e.g. "visit <public id>"), so the repeat
+    can say where it went."""
 
     token = models.UUIDField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                               related_name="+")
     scope = models.CharField(max_length=60)
-    target_url = models.CharField(max_length=300, blank=True)
+    target = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

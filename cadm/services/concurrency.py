@@ -1,0 +1,43 @@
+"""Optimistic concurrency: a form carries the `row_version` it was opened on; saving it over
+a newer version is refused with what changed in between, never applied silently."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from cadm.exceptions import ConcurrentEdit
+
+HIDDEN = ("row_version",)
+
+
+def _shown(record, name: str) -> str:
+    field = record._meta.get_field(name)
+    value = getattr(record, name)
+    if field.choices and not isinstance(value, list):
+        value = dict(field.flatchoices).get(value, value)
+    if value in (None, "", []):
+        return "empty"
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value)
+    return str(value)
+
+
+def version_check(current: models.Model, expected: int | None, *, what: str) -> None:
+    """Raise ConcurrentEdit when `current` (locked with select_for_update by the caller) is no
+    longer at `expected`. No expected version (a caller that is not a form): no check.
+
+    What changed is read from the row's history (django-simple-history): the state the form
+    was opened on against the latest, with who saved the latest and when."""
+    if expected is None or current.row_version == expected:
+        return
+    history = current.history
+    seen = history.filter(row_version=expected).order_by("-history_date").first()
+    latest = history.order_by("-history_date").first()
+    changes = []
+    if seen is not None and latest is not None:
+        delta = latest.diff_against(seen, excluded_fields=list(HIDDEN))
+        changes = [(str(current._meta.get_field(c.field).verbose_name).capitalize(),
+                    _shown(latest, c.field)) for c in delta.changes]
+    who = str(latest.history_user) if latest and latest.history_user else "someone"
+    when = latest.history_date if latest else None
+    raise ConcurrentEdit(what, who, when, changes, current.row_version)
