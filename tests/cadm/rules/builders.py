@@ -5,7 +5,9 @@
 `make` sorts records into the PatientFacts tuples by their type; patient fields are keywords.
 Dates may be ISO strings or `date`s. The default patient is a woman born 1980-01-01 (age 44 at
 the default skin onset 2024-01-01), diagnosed 2024-02-01; visits show a heliotrope rash unless
-told otherwise, so the subtype is classifiable.
+told otherwise, so the subtype is classifiable, and assess every part of the examination
+(skin, strength, symptoms, weight) unless `assessed=` says otherwise; `skin_visit` is a
+dermatologist's skin-only visit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from cadm.rules import facts as f
 from cadm.rules.dates import add_months
 from cadm.rules.engine import evaluate
 from cadm.rules.params import DEFAULTS
+from cadm.rules.vocabulary import ALL_VISIT_PARTS
 
 
 def d(day: str | date) -> date:
@@ -43,9 +46,17 @@ def patient(*, sex="female", birth="1980-01-01", onset="2024-01-01", diagnosis="
 
 
 def visit(day, *, skin=("heliotrope",), weakness=(), symptoms=(), weight=None,
-          mmt8=None) -> f.VisitFact:
+          mmt8=None, assessed=None) -> f.VisitFact:
+    """A visit; `assessed` lists the parts examined (vocabulary.VISIT_PARTS), all by default
+    as in a case file."""
+    parts = ALL_VISIT_PARTS if assessed is None else frozenset(assessed)
     return f.VisitFact(d(day), weight, frozenset(skin), frozenset(weakness),
-                       frozenset(symptoms), mmt8)
+                       frozenset(symptoms), mmt8, parts)
+
+
+def skin_visit(day, *, skin=("heliotrope",)) -> f.VisitFact:
+    """A dermatologist's visit: the skin examined, nothing else (the skin-findings form)."""
+    return visit(day, skin=skin, assessed=("skin",))
 
 
 def lab(day, test, value, uln=None) -> f.LabFact:
@@ -73,6 +84,8 @@ def study(day, kind="mri", abnormal=True, findings=()) -> f.MuscleStudyFact:
 
 
 def med(start, dose=200.0, end=None, drug="hydroxychloroquine") -> f.MedicationFact:
+    """A course of `drug` (hydroxychloroquine by default) from `start` to `end` (its last day
+    taken; None while it goes on). A dose change is a new course (services.medications)."""
     return f.MedicationFact(drug, d(start), None if dose is None else float(dose),
                             None if end is None else d(end))
 
