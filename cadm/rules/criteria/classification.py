@@ -37,6 +37,14 @@ def weakness_signs(facts: PatientFacts) -> set[str]:
     return {w for v in facts.visits for w in v.weakness}
 
 
+def strength_examined(facts: PatientFacts) -> bool:
+    """Whether any visit examined muscle strength (vocabulary.VISIT_PARTS) or found weakness.
+    "No weakness" is a finding only of a visit that examined strength: skin-only visits say
+    nothing about it. Case files examine every part, so for them this is true whenever
+    there is a visit."""
+    return any("strength" in v.assessed or v.weakness for v in facts.visits)
+
+
 def muscle_abnormalities(facts: PatientFacts, params: dict) -> list:
     """Enzymes above the ULN and abnormal MRI/EMG/biopsy on or after skin onset (§3.1)."""
     onset = facts.patient.skin_onset_date
@@ -50,7 +58,14 @@ def muscle_abnormalities(facts: PatientFacts, params: dict) -> list:
 def subtype(facts: PatientFacts, params: dict, as_of: date) -> tuple[str, str]:
     """(subtype, reason), tested in the order of case-format.md. Skin disease is "shorter
     than 6 months" while `as_of` is before skin onset + 6 calendar months (clamped to the
-    month's end), so the day itself already gives a subtype."""
+    month's end), so the day itself already gives a subtype.
+
+    When no visit examined muscle strength (only skin-only visits: a product record, never a
+    case file), the absence of weakness is unknown, not found: such a record cannot be
+    `amyopathic` (an absence of weakness and of muscle abnormality) and is `undetermined`
+    with that reason; a muscle abnormality still gives `hypomyopathic` (the abnormality is
+    a finding, and the amyopathic label no longer fits), with a reason saying that classic DM
+    is not excluded."""
     onset = facts.patient.skin_onset_date
     if not hallmark_signs(facts):
         return "not_classifiable", "no hallmark skin sign recorded at any visit"
@@ -61,8 +76,15 @@ def subtype(facts: PatientFacts, params: dict, as_of: date) -> tuple[str, str]:
         return "undetermined", (f"skin disease for less than "
                                 f"{params['subtype.undetermined_months']} months")
     abnormal = muscle_abnormalities(facts, params)
+    examined = strength_examined(facts)
     if abnormal:
-        return "hypomyopathic", f"subclinical muscle abnormality on {abnormal[0].date}"
+        return "hypomyopathic", (
+            f"subclinical muscle abnormality on {abnormal[0].date}" + (
+                "" if examined else "; muscle strength not examined at any visit, so classic "
+                                    "DM is not excluded"))
+    if not examined:
+        return "undetermined", ("muscle strength not examined at any visit: amyopathic needs "
+                                "an examination that finds no weakness")
     return "amyopathic", "no weakness and no muscle abnormality"
 
 
@@ -70,7 +92,8 @@ def classify(facts: PatientFacts, params: dict, as_of: date) -> Classification:
     kind, reason = subtype(facts, params, as_of)
     onset = facts.patient.skin_onset_date
     confirmation = None
-    if kind in ("amyopathic", "hypomyopathic"):
+    # "Confirmed" is 24 months without weakness: it needs strength to have been examined.
+    if kind in ("amyopathic", "hypomyopathic") and strength_examined(facts):
         confirmed = as_of >= add_months(onset, params["subtype.confirmed_months"])
         confirmation = "confirmed" if confirmed else "provisional"
     return Classification(kind, confirmation, months_between(onset, as_of),
@@ -127,12 +150,16 @@ def eular_acr(facts: PatientFacts, params: dict) -> EularAcr:
 
 
 def _subgroup(facts: PatientFacts, params: dict) -> str:
-    """§2.3 tree (UNVERIFIED in detail): juvenile / adult, skin signs, weakness, biopsy."""
+    """§2.3 tree (UNVERIFIED in detail): juvenile / adult, skin signs, weakness, biopsy.
+    "No objective weakness" needs a visit that examined strength: without one the adult
+    skin branch has no subgroup (None) rather than "amyopathic_dm"."""
     age = age_years(facts.patient.birth_date, facts.patient.skin_onset_date)
     skin = bool(hallmark_signs(facts))
     if age < params["eular.adult_age_years"]:
         return "juvenile_dm" if skin else "juvenile_other"
     if skin:
-        return "dm" if weakness_signs(facts) else "amyopathic_dm"
+        if weakness_signs(facts):
+            return "dm"
+        return "amyopathic_dm" if strength_examined(facts) else None
     vacuoles = any("rimmed_vacuoles" in s.findings for s in facts.muscle_studies)
     return "ibm" if vacuoles else "pm"
