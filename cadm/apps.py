@@ -16,3 +16,17 @@ class CadmConfig(AppConfig):
         sections._register_core()
         # Job kinds register on import; every process (web, worker, beat) needs them.
         from .services import cohort, preview, rulesets  # noqa: F401
+
+        self._register_panels()
+
+    def _register_panels(self) -> None:
+        # cadm's own patient-page panels go through the same registry as screening's and
+        # monitoring's. Order 30: after the lung (10) and screening (20) panels, which ask for
+        # action; this one is the record of how the classification evolved.
+        from .panels import PatientPanel, register_panel
+        from .selectors.classification_history import classification_history_context
+
+        register_panel(PatientPanel(
+            "classification-history", "Classification over time", 30,
+            "cadm/_classification_history_panel.html", classification_history_context,
+        ))
