@@ -146,7 +146,8 @@ def enhanced_screening(facts, params, risk) -> Flag | None:
         f"Enhanced cancer screening outstanding ({risk.tier} IMACS risk)",
         f"IMACS tier {risk.tier} (factors: {factors}) asks for the enhanced panel (CT neck, "
         f"chest, abdomen, pelvis and sex-specific tests) at diagnosis. No enhanced panel is "
-        f"recorded since {iso(since)}. Clears when one is recorded.",
+        f"recorded since {iso(since)}. Clears when one is recorded, or when the care team "
+        f"ends screening (closes the plan with a reason).",
         [Evidence("tier", None, "IMACS tier", risk.tier)], c.IMACS_2023, "VERIFIED-S")
 
 

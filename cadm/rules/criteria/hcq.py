@@ -124,5 +124,6 @@ def eye_screening(facts, params, as_of) -> Flag | None:
         "HCQ_EYE_SCREENING_DUE", params, "Retinal screening due for hydroxychloroquine",
         f"Hydroxychloroquine in continuous use since {iso(start)}: {'; '.join(reasons)}. Last "
         f"exam: {iso(last)}. Screening is visual fields plus SD-OCT. What clears it: "
-        f"{'; '.join(clears)}; stopping hydroxychloroquine clears it too.",
+        f"{'; '.join(clears)}; stopping hydroxychloroquine clears it once the course's last "
+        f"day taken has passed.",
         evidence, c.AAO_2016, "VERIFIED-S")

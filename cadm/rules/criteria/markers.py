@@ -86,9 +86,9 @@ def ldh_age_fever(facts, params, as_of) -> Flag | None:
         f"LDH {num(ldh.value)} U/L (> {num(params['mda5.ldh_u_l'])}) on {iso(ldh.date)}, age "
         f"{age} (> {params['mda5.age_over_years']}), fever at the visit of {iso(visit.date)}: "
         f"predictors of RP-ILD in the Hong Kong registry. Clears when a later visit that "
-        f"reviews symptoms records no fever, or the latest LDH of the last "
+        f"reviews symptoms records no fever; when the latest LDH of the last "
         f"{params['mda5.marker_window_days']} days is {num(params['mda5.ldh_u_l'])} U/L or "
-        f"below.",
+        f"below, or none is that recent; or when anti-MDA5 turns negative.",
         [lab_evidence(ldh), Evidence("visit", visit.date, "symptoms", "fever")],
         c.HONG_KONG_2022, "VERIFIED-P")
 
