@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cadm.views import entry, flags, health, home, jobs, patients, rulesets
+from cadm.views import (
+    entry,
+    flags,
+    health,
+    home,
+    jobs,
+    medications,
+    patients,
+    rulesets,
+    visits,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -26,6 +36,14 @@ urlpatterns = [
     path("patients/<uuid:public_id>/", patients.patient_detail, name="patient-detail"),
     path("patients/<uuid:public_id>/edit/", patients.patient_edit, name="patient-edit"),
     path("patients/<uuid:public_id>/visits/new/", entry.visit_new, name="visit-new"),
+    path("patients/<uuid:public_id>/visits/<uuid:visit_id>/edit/", visits.visit_edit,
+         name="visit-edit"),
+    path("patients/<uuid:public_id>/visits/<uuid:visit_id>/error/",
+         visits.visit_entered_in_error, name="visit-entered-in-error"),
+    path("patients/<uuid:public_id>/medications/<uuid:record_id>/stop/",
+         medications.medication_act, {"action": "stop"}, name="medication-stop"),
+    path("patients/<uuid:public_id>/medications/<uuid:record_id>/dose/",
+         medications.medication_act, {"action": "dose"}, name="medication-dose"),
     path("patients/<uuid:public_id>/results/<slug:section_key>/new/", entry.results_new,
          name="results-new"),
     path("patients/<uuid:public_id>/results/<slug:section_key>/<uuid:record_id>/error/",

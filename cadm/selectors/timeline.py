@@ -26,24 +26,31 @@ class TimelineEntry:
     in_visit: bool
     public_id: str = ""
     entered_in_error: str = ""  # the reason, when the row was marked so
+    skin_only: bool = False  # a visit that examined the skin only (a dermatologist may edit it)
+
+
+def _part_line(visit: Visit, part: str, title: str, codes, vocabulary) -> str:
+    """What a part of the examination found; "none" only when the part was examined."""
+    if codes:
+        return f"{title}: " + label_list(codes, vocabulary)
+    return f"{title}: none" if part in visit.assessed else f"{title}: not examined"
 
 
 def _visit_entry(visit: Visit) -> TimelineEntry:
-    lines = []
-    if visit.skin:
-        lines.append("Skin: " + label_list(visit.skin, v.SKIN_SIGNS))
-    if visit.weakness:
-        lines.append("Weakness: " + label_list(visit.weakness, v.WEAKNESS))
+    lines = [_part_line(visit, "skin", "Skin", visit.skin, v.SKIN_SIGNS),
+             _part_line(visit, "strength", "Weakness", visit.weakness, v.WEAKNESS)]
     if visit.mmt8 is not None:
         lines.append(f"MMT-8: {visit.mmt8}/80")
-    if visit.symptoms:
-        lines.append("Symptoms: " + label_list(visit.symptoms, v.SYMPTOMS))
+    lines.append(_part_line(visit, "symptoms", "Symptoms", visit.symptoms, v.SYMPTOMS))
     if visit.weight_kg is not None:
         lines.append(f"Weight: {visit.weight_kg} kg")
     if visit.notes:
         lines.append(f"Notes: {visit.notes}")
+    error = (visit.status_reason or "no reason given") \
+        if visit.status == RecordStatus.ENTERED_IN_ERROR else ""
     return TimelineEntry(visit.visit_on, visit.created_at, "visit", "Visit", tuple(lines),
-                         str(visit.clinician), False)
+                         str(visit.clinician), False, str(visit.public_id), error,
+                         skin_only=not set(visit.assessed) - {"skin"})
 
 
 def _result_entry(section: ResultSection, record) -> TimelineEntry:

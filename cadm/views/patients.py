@@ -3,12 +3,15 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from cadm.forms.medications import DoseChangeForm, StopForm
 from cadm.forms.patients import PatientForm, PatientSearchForm
+from cadm.forms.submissions import OnceForm
 from cadm.panels import patient_panels
 from cadm.permissions import Perm, has_perm
 from cadm.rules.dates import age_years
 from cadm.sections import all_sections
 from cadm.selectors.flags import patient_live_flags
+from cadm.selectors.medications import medications_current
 from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.records import patient_records
 from cadm.selectors.rulesets import ruleset_active
@@ -79,5 +82,9 @@ def patient_detail(request, public_id):
         "sections": sections,
         "correctable": {s.key for s in sections},
         "age": age_years(patient.birth_date, today),
+        "medications": [
+            (course, StopForm(prefix="stop", initial={"end_on": today}),
+             DoseChangeForm(prefix="dose", initial={"from_on": today}), OnceForm())
+            for course in medications_current(records, today=today)],
     })
 

@@ -49,7 +49,7 @@ def test_an_error_in_one_result_saves_nothing(rheum_client, patient):
         "pft-0-fvc_pct_predicted": "82", f"labs-{ck}-value": "600000",
     })
     response = rheum_client.post(url(patient), data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     body = response.content.decode()
     assert "CK: 600000 U/L is outside the accepted range 0–500000 U/L." in body
     assert "Nothing was saved" in body

@@ -1,0 +1,15 @@
+"""The two one-step changes of a course on the patient page: stop it, change its dose."""
+
+from django import forms
+
+from .base import DateInput
+
+
+class StopForm(forms.Form):
+    end_on = forms.DateField(label="Last day taken", widget=DateInput())
+
+
+class DoseChangeForm(forms.Form):
+    dose = forms.DecimalField(label="New dose (mg/day)", max_digits=8, decimal_places=2)
+    from_on = forms.DateField(label="From", widget=DateInput(),
+                              help_text="The previous dose ends the day before.")
