@@ -3,8 +3,11 @@ never pyplot, so no GUI backend and no global figure state) and its SVG writer; 
 
 Printable in black and white: the measure is a solid line with open circles, a point that
 fired a flag is a large filled diamond, thresholds are dashed or dash-dotted lines named in
-the legend; colour only repeats what the shapes say. Text stays text (svg.fonttype "none"),
-at 9 pt or more, so it prints sharply and can be searched.
+the legend; colour only repeats what the shapes say. A measure judged against each lab's own
+upper limit (CK) draws that limit as a short thick bar at each value whose lab gave one, the
+rule-set default as a dashed line only when some value has none, and a filled triangle just
+above each value that is above its own limit (above the flag diamond, so both show). Text
+stays text (svg.fonttype "none"), at 9 pt or more, so it prints sharply and can be searched.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ import textwrap
 import threading
 from datetime import timedelta
 
-from .trends import Series
+from cadm.rules.criteria.common import num
+
+from .trends import Point, Series
 
 FONT_PT = 10
 SMALL_PT = 9  # nothing smaller
 LEGEND_WRAP = 80  # characters per legend line
 INK, MUTED, ALERT = "#1b1f24", "#5b6470", "#b3261e"
 THRESHOLD_STYLES = ((0, (6, 3)), (0, (6, 2, 1.5, 2)))  # dashed, dash-dot
+ABOVE_OFFSET_PT = 10  # the "above its ULN" triangle sits this far over its point
 RC = {
     "svg.fonttype": "none",  # keep <text>, not glyph outlines
     "svg.hashsalt": "cadm-lung",  # stable element ids: the same data give the same SVG
@@ -44,13 +50,15 @@ def _plot(ax, series: Series) -> None:
         ax.plot([p.date for p in flagged], [p.value for p in flagged], linestyle="none",
                 marker="D", markersize=9, color=ALERT, markeredgecolor=INK,
                 markeredgewidth=1.2, label="fired a flag", zorder=4)
+    _plot_uln(ax, series)
     for line, style in zip(series.thresholds, THRESHOLD_STYLES, strict=False):
         ax.axhline(line.value, color=MUTED, linestyle=style, linewidth=1.3, label=line.label,
                    zorder=2)
     pad = timedelta(days=20)
     ax.set_xlim(min(days) - pad, max(days) + pad)
     # Every threshold in view, and room around the markers so none sits on the frame.
-    ys = values + [line.value for line in series.thresholds]
+    ys = values + [line.value for line in series.thresholds] + [
+        p.uln.value for p in series.points if p.uln]
     low, high = min(ys), max(ys)
     margin = 0.12 * ((high - low) or max(abs(high), 1.0))
     ax.set_ylim(low - margin, high + margin)
@@ -62,6 +70,45 @@ def _plot(ax, series: Series) -> None:
     ax.grid(axis="y", color="#d5dae0", linewidth=0.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def _plot_uln(ax, series: Series) -> None:
+    """The values above their own ULN, and each lab's own ULN at its value."""
+    from matplotlib.transforms import offset_copy
+
+    above = [p for p in series.points if p.above_uln]
+    if above:
+        lifted = offset_copy(ax.transData, fig=ax.figure, y=ABOVE_OFFSET_PT, units="points")
+        ax.plot([p.date for p in above], [p.value for p in above], linestyle="none",
+                marker="^", markersize=7, color=INK, transform=lifted, clip_on=False,
+                label="above its own ULN (its lab's, else the rule-set default)", zorder=5)
+    own = [p for p in series.points if p.uln and p.uln.from_lab]
+    if not own:
+        return
+    ax.plot([p.date for p in own], [p.uln.value for p in own], linestyle="none",
+            marker="_", markersize=18, markeredgewidth=2.6, color=MUTED,
+            label="ULN of the reporting lab, at each value", zorder=2)
+    last_day = series.points[-1].date
+    for p in _uln_changes(own):
+        # Beside the bar; on its left at the last value, where the right margin is narrow.
+        left = p.date == last_day
+        ax.annotate(f"ULN {num(p.uln.value)}", (p.date, p.uln.value),
+                    xytext=(-11 if left else 11, 0), textcoords="offset points",
+                    ha="right" if left else "left", va="center", fontsize=SMALL_PT,
+                    color=MUTED, zorder=2)
+
+
+def _uln_changes(points: list[Point]) -> list[Point]:
+    """The points whose lab ULN differs from the one before: their number is written once,
+    where it changes, so a long history stays legible."""
+    return [p for i, p in enumerate(points) if i == 0 or p.uln != points[i - 1].uln]
+
+
+def _legend_rows(series: Series) -> int:
+    own_uln = any(p.uln and p.uln.from_lab for p in series.points)
+    return (1 + any(p.flagged for p in series.points) + own_uln
+            + any(p.above_uln for p in series.points)
+            + sum(1 + len(t.label) // LEGEND_WRAP for t in series.thresholds))
 
 
 def _legend(fig, ax) -> None:
@@ -78,10 +125,8 @@ def render_svg(series: Series) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    legend_rows = 1 + any(p.flagged for p in series.points) + sum(
-        1 + len(t.label) // LEGEND_WRAP for t in series.thresholds)
     with _lock, matplotlib.rc_context(RC):
-        fig = Figure(figsize=(6.0, 2.3 + 0.2 * legend_rows), layout="constrained")
+        fig = Figure(figsize=(6.0, 2.3 + 0.2 * _legend_rows(series)), layout="constrained")
         ax = fig.add_subplot()
         ax.set_title(series.title, fontsize=FONT_PT + 1, loc="left", color=INK,
                      fontweight="bold")

@@ -1,6 +1,7 @@
 """A rheumatologist opens an anti-MDA5 patient whose DLCO fell, in real headless Chromium:
 the lung panel, the critical flag, the DLCO trend chart with its flagged point, the decline
-table; the page printed; an HRCT entered from the panel without an extent score."""
+table; the page printed; an HRCT entered from the panel without an extent score. And a CK
+chart whose values come from labs with different ULNs, each judged against its own."""
 
 import datetime as dt
 
@@ -9,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from monitoring.models import HrctStudy
 from tests.browser.test_visit_entry_browser import log_in
-from tests.monitoring.lung_data import mda5_with_dlco_fall
+from tests.factories import LabResultFactory, PatientFactory
+from tests.monitoring.lung_data import ago, mda5_with_dlco_fall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = dt.date.today()
@@ -66,3 +68,35 @@ def test_rheumatologist_sees_dlco_fall_chart_and_critical_flag(page: Page, live_
     hrct = HrctStudy.objects.get(patient=lung_patient, observed_on=TODAY - dt.timedelta(days=2))
     assert hrct.extent_score is None
     expect(page.locator("#panel-lung")).to_contain_text("Consolidation")
+
+
+@pytest.fixture
+def mixed_uln_patient(site, rheumatologist):
+    """A woman's CK from three labs (ULN 200, 300, 180) and one lab that gave no ULN."""
+    patient = PatientFactory(site=site, created_by=rheumatologist, sex="female",
+                             family_name="Mixeduln", given_name="Bea")
+    for days, value, uln in ((300, 250, 200), (210, 250, 300), (120, 150, None),
+                             (60, 210, None), (5, 180, 180)):
+        LabResultFactory(patient=patient, observed_on=ago(TODAY, days), value=value,
+                         upper_limit=uln)
+    return patient
+
+
+def test_ck_chart_shows_each_labs_uln(page: Page, live_server, mixed_uln_patient, screenshot):
+    log_in(page, live_server.url, "rheum")
+    page.goto(f"{live_server.url}/patients/{mixed_uln_patient.public_id}/lung/")
+    chart = page.locator("#chart-ck svg.trend")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150
+    for label in ("ULN 200", "ULN 300", "ULN 180", "ULN of the reporting lab",
+                  "rule-set default (female)", "above its own ULN"):
+        expect(chart.locator("text", has_text=label)).to_have_count(1)
+    caption = page.locator("#chart-ck figcaption")
+    expect(caption).to_contain_text("ULN 180, the lab's")
+    expect(caption).to_contain_text("(250, ULN 200, the lab's)")
+    expect(caption).to_contain_text("(210, ULN 192, rule-set default)")
+    screenshot(page.locator("#chart-ck"), "ck-chart")
+    page.emulate_media(media="print")
+    expect(chart).to_be_visible()
+    screenshot(page.locator("#chart-ck"), "ck-chart-print")

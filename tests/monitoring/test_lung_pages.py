@@ -16,7 +16,7 @@ from cadm.services import rulesets
 from cadm.services.evaluation import patient_evaluation, patient_reevaluate
 from monitoring.models import HrctStudy, PpfAssessment
 from tests.cadm.views.entry_data import blank_section
-from tests.factories import PatientFactory, PftFactory, UserFactory
+from tests.factories import LabResultFactory, PatientFactory, PftFactory, UserFactory
 from tests.monitoring.lung_data import ago, mda5_with_dlco_fall
 
 TODAY = timezone.localdate()  # what the views read
@@ -53,7 +53,11 @@ def test_json_holds_values_thresholds_and_flagged_points(rheum_client, lung_pati
     ferritin = series(data, "ferritin")
     assert [p["flags"] for p in ferritin["points"]] == [[], [], ["MDA5_RPILD_MARKERS"]]
     assert [t["value"] for t in ferritin["thresholds"]] == [1500.0, 636.0]
-    assert [t["value"] for t in series(data, "ck")["thresholds"]] == [192]
+    ck = series(data, "ck")
+    # Every CK of this history carries its lab's ULN (192): no value falls back to the default.
+    assert ck["thresholds"] == []
+    assert [(p["uln"], p["above_uln"]) for p in ck["points"]] == [
+        ({"value": 192.0, "source": "lab"}, False)] * 3
     assert [p["value"] for p in series(data, "kl6")["points"]] == [800.0, 950.0, 1100.0]
 
 
@@ -119,6 +123,41 @@ def test_lung_page_shows_schedule_flags_charts_table_ppf_and_scores(rheum_client
     entry = reverse("results-new", args=[lung_patient.public_id, "pft"])
     assert f'href="{entry}"' in body
     assert AuditEvent.objects.filter(action="patient.view").exists()
+
+
+@pytest.fixture
+def mixed_uln_patient(site, rheumatologist):
+    """A woman whose CK results come from labs with different ULNs, and one without any."""
+    patient = PatientFactory(site=site, created_by=rheumatologist, sex="female")
+    for days, value, uln in ((120, 250, 200), (60, 250, 300), (5, 150, None)):
+        LabResultFactory(patient=patient, observed_on=ago(TODAY, days), value=value,
+                         upper_limit=uln)
+    return patient
+
+
+def test_ck_values_are_judged_against_their_own_labs_uln(rheum_client, mixed_uln_patient):
+    ck = series(lung_json(rheum_client, mixed_uln_patient), "ck")
+    assert [(p["value"], p["uln"], p["above_uln"]) for p in ck["points"]] == [
+        (250.0, {"value": 200.0, "source": "lab"}, True),
+        (250.0, {"value": 300.0, "source": "lab"}, False),  # though above the default 192
+        (150.0, {"value": 192, "source": "default"}, False)]
+    assert [(t["value"], t["param"]) for t in ck["thresholds"]] == [(192, "uln.ck_female")]
+
+
+def test_ck_chart_and_caption_show_each_values_uln(rheum_client, mixed_uln_patient):
+    body = rheum_client.get(
+        reverse("lung-detail", args=[mixed_uln_patient.public_id])).content.decode()
+    chart = body[body.index('id="chart-ck"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert "ULN 200" in chart and "ULN 300" in chart
+    assert "ULN of the reporting lab, at each value" in chart
+    assert "ULN 192 U/L: rule-set default (female)" in chart
+    assert "above its own ULN" in chart
+    caption = chart[chart.index("<figcaption>"):]
+    assert "last 150 on" in caption and "ULN 192, rule-set default" in caption
+    assert f"above its own ULN {ago(TODAY, 120):%Y-%m-%d} (250, " in caption
+    assert "ULN 200, the lab's" in caption
+    assert caption.count("above its own ULN") == 1  # not 250 against its lab's 300
 
 
 def test_a_patient_without_lung_data_gets_a_calm_page(rheum_client, patient):

@@ -1,12 +1,16 @@
 """Trend series (monitoring.trends): values per measure, threshold lines from the parameters,
-and the points that fired a flag (the dates in the evidence of live flags)."""
+the points that fired a flag (the dates in the evidence of live flags), and for CK the ULN
+each value is judged against (its own lab's, else the rule-set default by sex)."""
 
 from datetime import date
 
+import pytest
+
 from cadm.rules import facts as f
+from cadm.rules.criteria.classification import muscle_abnormalities
 from cadm.rules.engine import evaluate
 from cadm.rules.params import DEFAULTS
-from monitoring.trends import flagged_dates, lung_series
+from monitoring.trends import Uln, flagged_dates, lung_series
 
 P = dict(DEFAULTS)
 PATIENT = f.PatientInfo("male", date(1970, 1, 1), date(2024, 6, 1), date(2024, 7, 1))
@@ -62,7 +66,7 @@ def test_a_single_pft_has_no_decline_line():
     facts = f.PatientFacts(patient=PATIENT, pft=(f.PftFact(date(2025, 1, 10), 82.0, 60.0),))
     s = by_key(lung_series(facts, P, [], "female"))
     assert s["fvc"].thresholds == () and s["dlco"].thresholds == ()
-    assert s["ck"].thresholds[0].param == "uln.ck_female"
+    assert s["ck"].thresholds == ()  # no CK value is judged against the default
 
 
 def test_points_in_the_evidence_of_flags_are_marked():
@@ -91,5 +95,73 @@ def test_series_as_json():
     data = lung_series(FACTS, P, [], "male")[2].as_dict()
     assert data["key"] == "ferritin" and data["unit"] == "ng/mL"
     assert data["points"][0] == {"date": "2024-07-10", "value": 800.0, "flagged": False,
-                                 "flags": []}
+                                 "flags": [], "uln": None, "above_uln": None}
     assert data["thresholds"][0]["value"] == 1500.0
+
+
+# ---------------------------------------------------------------- CK against its own ULN
+
+WOMAN = f.PatientInfo("female", date(1970, 1, 1), date(2024, 6, 1), date(2024, 7, 1))
+MAN = f.PatientInfo("male", date(1970, 1, 1), date(2024, 6, 1), date(2024, 7, 1))
+
+
+def ck_points(patient, *labs):
+    """The CK points of a patient with these (day, value, lab ULN or None) results."""
+    facts = f.PatientFacts(patient=patient, labs=tuple(
+        f.LabFact(date(2025, 1, day), "ck", value, uln) for day, value, uln in labs))
+    return by_key(lung_series(facts, P, [], patient.sex))["ck"]
+
+
+@pytest.mark.parametrize(("value", "lab_uln", "uln", "above"), [
+    (250.0, 200.0, Uln(200.0, from_lab=True), True),
+    (250.0, 300.0, Uln(300.0, from_lab=True), False),  # though above the female default 192
+    (200.0, 200.0, Uln(200.0, from_lab=True), False),  # equal is not above
+    (250.0, None, Uln(192, from_lab=False), True),
+    (192.0, None, Uln(192, from_lab=False), False),  # equal to the default is not above
+])
+def test_a_womans_ck_is_judged_against_its_own_labs_uln_else_192(value, lab_uln, uln, above):
+    (point,) = ck_points(WOMAN, (10, value, lab_uln)).points
+    assert point.uln == uln and point.above_uln is above
+
+
+@pytest.mark.parametrize(("value", "above"), [(250.0, False), (308.0, False), (309.0, True)])
+def test_a_mans_ck_without_a_lab_uln_is_judged_against_308(value, above):
+    (point,) = ck_points(MAN, (10, value, None)).points
+    assert point.uln == Uln(308, from_lab=False) and point.above_uln is above
+
+
+def test_default_uln_line_only_when_some_ck_has_no_lab_uln():
+    own = ck_points(WOMAN, (10, 250.0, 200.0), (20, 250.0, 300.0))
+    assert own.thresholds == ()
+    mixed = ck_points(WOMAN, (10, 250.0, 200.0), (20, 150.0, None))
+    assert [(t.value, t.param) for t in mixed.thresholds] == [(192, "uln.ck_female")]
+    assert "rule-set default (female)" in mixed.thresholds[0].label
+    assert [p.uln.source for p in mixed.points] == ["lab", "default"]
+
+
+def test_ck_above_uln_agrees_with_the_rules_muscle_criterion():
+    labs = ((10, 250.0, 200.0), (11, 250.0, 300.0), (12, 200.0, None), (13, 192.0, None),
+            (14, 300.0, 300.0))
+    facts = f.PatientFacts(patient=WOMAN, labs=tuple(
+        f.LabFact(date(2025, 1, day), "ck", value, uln) for day, value, uln in labs))
+    ck = by_key(lung_series(facts, P, [], "female"))["ck"]
+    assert [p.date for p in ck.points if p.above_uln] == [
+        lab.date for lab in muscle_abnormalities(facts, P)] == [date(2025, 1, 10),
+                                                               date(2025, 1, 12)]
+
+
+def test_risk_markers_carry_no_uln_even_when_their_lab_gives_one():
+    facts = f.PatientFacts(patient=WOMAN, labs=(
+        f.LabFact(date(2025, 1, 10), "ferritin", 800.0, 300.0),
+        f.LabFact(date(2025, 1, 10), "kl6", 600.0, 500.0)))
+    s = by_key(lung_series(facts, P, [], "female"))
+    assert [p.uln for p in s["ferritin"].points + s["kl6"].points] == [None, None]
+    assert [t.param for t in s["ferritin"].thresholds] == [
+        "mda5.ferritin_ng_ml", "flair.ferritin_ng_ml"]
+
+
+def test_ck_point_as_json_holds_its_uln_and_source():
+    points = ck_points(WOMAN, (10, 250.0, 200.0), (20, 150.0, None)).as_dict()["points"]
+    assert [(p["uln"], p["above_uln"]) for p in points] == [
+        ({"value": 200.0, "source": "lab"}, True),
+        ({"value": 192, "source": "default"}, False)]
