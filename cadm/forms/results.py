@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
 from cadm.rules import measurements
 from cadm.rules import vocabulary as v
-from cadm.validation import check_measurement, normalise_unit
+from cadm.validation import check_measurement
 
 from .base import DateInput, ResultForm, checkbox_choices, yes_no
 
@@ -51,14 +51,23 @@ class LabResultForm(ResultForm):
         cleaned["loinc"] = quantity.loinc or ""
         uln = cleaned.get("upper_limit")
         if uln is not None:
-            if uln <= 0:
-                self.add_error(
-                    "upper_limit",
-                    f"ULN: {measurements.fmt(uln)} {unit} must be above 0 {unit}.",
-                )
-            else:
-                cleaned["upper_limit_normalised"] = normalise_unit(analyte, uln, unit)
+            self._check_uln(cleaned, analyte, uln, unit)
         return cleaned
+
+    def _check_uln(self, cleaned: dict, analyte: str, uln, unit: str) -> None:
+        """The lab's upper limit is a value of the same analyte in the same unit: the same
+        §6.2 ranges catch a typo (999,999 U/L), and it must be above 0."""
+        label = measurements.QUANTITIES[analyte].label
+        if uln <= 0:
+            self.add_error("upper_limit", f"ULN ({label}): {measurements.fmt(uln)} {unit} must "
+                                          f"be above 0 {unit}.")
+            return
+        try:
+            cleaned["upper_limit_normalised"] = check_measurement(
+                analyte, uln, unit, confirmed=bool(cleaned.get("confirm_unusual")))
+        except ValidationError as exc:
+            # The measurement's message starts with the analyte ("CK: ..."): say it is the ULN.
+            self.add_error("upper_limit", f"ULN ({label}): {exc.messages[0].split(': ', 1)[1]}")
 
     def record_fields(self) -> dict:
         data = super().record_fields()
