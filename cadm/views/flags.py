@@ -18,21 +18,19 @@ from .access import requires
 
 @requires(Perm.FLAG_REVIEW)
 def worklist(request):
+    """Filters, search, sort and page all come from the query string; links keep the rest."""
     today = timezone.localdate()
     base = flag_list_for(user=request.user)
     filtered = WorklistFilter(request.GET, queryset=base, user=request.user, today=today)
-    rows = filtered.qs.order_by("severity_rank", "opened_at")
     # Counts per severity under the other filters, so the numbers say what a click shows.
     unfiltered_severity = request.GET.copy()
     unfiltered_severity.pop("severity", None)
     counts = severity_counts(WorklistFilter(unfiltered_severity, queryset=base,
                                             user=request.user, today=today).qs)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(filtered.rows(), 50).get_page(request.GET.get("page"))
     return render(request, "cadm/worklist.html", {
-        "filter": filtered, "page": page, "counts": counts, "query": query.urlencode(),
-        "today": today,
+        "filter": filtered, "page": page, "counts": counts, "today": today,
+        "narrowed_to": filtered.narrowed_to, "sort_headers": filtered.sort_headers(),
     })
 
 
