@@ -1,6 +1,7 @@
 from django import forms
 
 from cadm.forms.base import DateInput, ResultForm
+from cadm.forms.messages import ErrorMessagesMixin, rows_formset
 
 from .models import CancerScreeningRecord, ScreeningPlan, ScreeningResult
 
@@ -12,7 +13,7 @@ class CancerScreeningForm(ResultForm):
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
 
-class ComponentForm(forms.Form):
+class ComponentForm(ErrorMessagesMixin, forms.Form):
     """One test of a panel: leave it blank if not done yet."""
 
     component_id = forms.IntegerField(widget=forms.HiddenInput())
@@ -31,7 +32,8 @@ class ComponentForm(forms.Form):
         return cleaned
 
 
-ComponentFormSet = forms.formset_factory(ComponentForm, extra=0)
+# A panel has at most 7 tests (planning.COMPONENTS); 20 leaves headroom, no more.
+ComponentFormSet = rows_formset(ComponentForm, title="Tests", max_rows=20, extra=0)
 
 
 class PlanCloseForm(forms.Form):

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from cadm.models import Patient
 from cadm.validation import check_date, check_measurement
 
+from .messages import ErrorMessagesMixin
+
 CONFIRM_LABEL = "Confirm unusual values"
 
 
@@ -44,11 +46,12 @@ def blank_choices_as_dash(form: forms.BaseForm) -> None:
             field.choices = [("", "—"), *list(choices)[1:]]
 
 
-class MeasuredFormMixin:
+class MeasuredFormMixin(ErrorMessagesMixin):
     """Range checks (§6.2) for the fields listed in `measured`: form field -> quantity code.
 
     Values in the soft range are refused until the row's "confirm" box is ticked; the
-    normalised values are kept in `self.normalised`.
+    normalised values are kept in `self.normalised`. Django's generic refusals of these
+    forms name the field, the value and the range (ErrorMessagesMixin).
     """
 
     measured: dict[str, str] = {}

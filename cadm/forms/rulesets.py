@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from cadm.rules.citations import PENDING
 from cadm.rules.params import SEVERITIES, SPECS, ParamError, ParamSpec, validate_params
 
+from .messages import ErrorMessagesMixin
+
 CHANGE_NOTE_HELP = "What changes and why, with the source. Required to submit."
 
 
@@ -24,19 +26,17 @@ def param_help(spec: ParamSpec) -> str:
 
 
 def param_field(spec: ParamSpec) -> forms.Field:
-    """The form field of one parameter; out-of-range messages name the value, range and unit."""
+    """The form field of one parameter. Its refusals name the value, the range and the unit
+    (ErrorMessagesMixin, from the field's limits and RuleSetDraftForm.units). No custom
+    messages here: Django formats those with `%` placeholders, and a unit such as
+    "% predicted" then crashed the page."""
     common = {"label": spec.description, "help_text": param_help(spec)}
     if spec.kind == "severity":
         return forms.ChoiceField(choices=[(s, s) for s in SEVERITIES], **common)
-    outside = f"Outside the accepted range {_range(spec)}."
-    messages = {"min_value": outside, "max_value": outside, "required": "Enter a value.",
-                "invalid": f"Enter a number of {spec.unit}."}
     if spec.kind == "int":
-        messages["invalid"] = f"Enter a whole number of {spec.unit}."
         return forms.IntegerField(min_value=int(spec.minimum), max_value=int(spec.maximum),
-                                  error_messages=messages, **common)
-    return forms.FloatField(min_value=spec.minimum, max_value=spec.maximum,
-                            error_messages=messages, **common)
+                                  **common)
+    return forms.FloatField(min_value=spec.minimum, max_value=spec.maximum, **common)
 
 
 def _differs(value, other) -> bool:
@@ -46,11 +46,12 @@ def _differs(value, other) -> bool:
         return str(value) != str(other)
 
 
-class RuleSetDraftForm(forms.Form):
+class RuleSetDraftForm(ErrorMessagesMixin, forms.Form):
     """A draft's change note and every parameter; field names are the parameter keys."""
 
     change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                   max_length=4000, help_text=CHANGE_NOTE_HELP)
+    units = {spec.key: spec.unit for spec in SPECS if spec.kind != "severity"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,13 +83,13 @@ class RuleSetDraftForm(forms.Form):
         return {spec.key: self.cleaned_data[spec.key] for spec in SPECS}
 
 
-class CloneForm(forms.Form):
+class CloneForm(ErrorMessagesMixin, forms.Form):
     change_note = forms.CharField(required=False, max_length=4000,
                                   widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=CHANGE_NOTE_HELP)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(ErrorMessagesMixin, forms.Form):
     """Approve (comment optional) or reject (comment required: checked by the service)."""
 
     comment = forms.CharField(required=False, max_length=4000,

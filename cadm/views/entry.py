@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms import formset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cadm.exceptions import DomainError
+from cadm.forms.messages import rows_formset
 from cadm.forms.visits import ResultsDateForm, SkinFindingsForm, VisitForm
 from cadm.permissions import Perm, has_perm
 from cadm.sections import ResultSection, all_sections, get_section
@@ -21,7 +21,11 @@ from .access import requires
 
 def _formset(section: ResultSection, request, patient, today):
     rows = section.initial_rows()
-    factory = formset_factory(section.form_class, extra=section.blank_rows)
+    # The labs grid offers 9 rows, the other sections a few blank ones; the rest is headroom.
+    # A POST claiming 1,000 rows is refused after building 20 forms, not 1,000 (issue 9).
+    factory = rows_formset(section.form_class, title=section.title,
+                           max_rows=max(20, len(rows) + section.blank_rows),
+                           extra=section.blank_rows)
     return factory(
         request.POST or None,
         initial=rows or None,

@@ -5,6 +5,8 @@ Rules admins never see patient identities: the preview names sample patients by 
 only, linking to patient pages that this role cannot open.
 """
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
@@ -64,10 +66,18 @@ def ruleset_detail(request, number, review_form=None, status=200):
 def _compared_with(request, version, active):
     """?against=N, else the active version (or, for the active one, the version it came
     from): so every version shows what it changes."""
-    number = request.GET.get("against", "")
-    if number.isdigit():
-        return RuleSetVersion.objects.filter(number=int(number)).first()
+    number = _version_number(request.GET.get("against", ""))
+    if number is not None:
+        return RuleSetVersion.objects.filter(number=number).first()
     return version.based_on if version == active else active
+
+
+def _version_number(text: str) -> int | None:
+    """A version number typed in ASCII digits, else None. Not str.isdigit(): it accepts "²",
+    which int() refuses; and nine digits at most, so the database's integer never overflows."""
+    if re.fullmatch(r"[0-9]{1,9}", text):
+        return int(text)
+    return None
 
 
 @require_POST

@@ -89,7 +89,8 @@ def test_dismiss_without_reason_is_refused_and_nothing_changes(derm_client, mda5
     url = reverse("flag-act", args=[mda5_flag.public_id, "dismiss"])
     response = derm_client.post(url, {"dismiss-reason": "", "dismiss-comment": ""})
     assert response.status_code == 400
-    assert "This field is required" in response.content.decode()
+    body = response.content.decode()
+    assert "Reason: required; choose one of: " in body and "Comment: required" in body
     mda5_flag.refresh_from_db()
     assert mda5_flag.state == "open"
 
