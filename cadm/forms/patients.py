@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cadm.models import Patient, Site
+from cadm.services.patients import CONFIRM_DATES_LABEL
 from cadm.validation import check_date
 
 from .base import DateInput, blank_choices_as_dash
@@ -25,6 +26,8 @@ class PatientForm(forms.ModelForm):
             "diagnosis_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+    confirm_dates = forms.BooleanField(label=CONFIRM_DATES_LABEL, required=False)
 
     def __init__(self, *args, sites, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,13 +57,16 @@ class PatientForm(forms.ModelForm):
                     check_date(label, day, today=self.today, birth_date=birth)
                 except ValidationError as exc:
                     self.add_error(field, exc)
-        site = cleaned.get("site") or getattr(self.instance, "site", None)
-        mrn = cleaned.get("mrn")
-        if site and mrn:
-            clash = Patient.objects.filter(site=site, mrn=mrn).exclude(pk=self.instance.pk)
-            if clash.exists():
-                self.add_error("mrn", f"MRN: {mrn} is already used at {site.name}.")
+        # The MRN's uniqueness and the order of the dates are the service's checks.
         return cleaned
+
+    def _post_clean(self):
+        """ModelForm would copy the values onto the instance and run the model's unique
+        checks; the service does both, on a locked row, with messages that name the value."""
+
+    def patient_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields
+                if name != "confirm_dates"}
 
 
 class PatientSearchForm(forms.Form):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError
@@ -125,7 +125,14 @@ def _load_patient(*, actor, site: Site, case: dict, today: date, names: dict) ->
     form = PatientForm(data=data, sites=[site], today=today)
     # MRN and names are arguments, not keys of the case file, so their paths stand alone.
     _require_valid(form, lambda field: field if field in names else _join("patient", field))
-    return patient_create(actor=actor, data=form.cleaned_data, evaluate=False)
+    # A case file is a deliberate record: its dates are what the contract allows.
+    try:
+        return patient_create(actor=actor, data=form.patient_data(), evaluate=False,
+                              dates_confirmed=True)
+    except ValidationError as exc:
+        field, errors = next(iter(exc.message_dict.items()))
+        path = field if field in names else _join("patient", field)
+        raise CaseInvalid(path, errors[0]) from None
 
 
 def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date) -> None:

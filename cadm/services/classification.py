@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, require
-from cadm.models import Flag, FlagAction
+from cadm.models import Flag, FlagAction, Patient
 from cadm.permissions import Perm
 
 from .audit import audit_record
@@ -24,11 +24,13 @@ def reclassification_accept(*, actor, flag: Flag, comment: str = "") -> Flag:
     """The recorded subtype takes the suggested value (kept in the patient's history)."""
     require(actor, Perm.SUBTYPE_DECIDE)
     _suggestion(flag)
-    patient = flag.patient
+    patient = Patient.objects.select_for_update().get(pk=flag.patient_id)
     before, after = patient.recorded_subtype, flag.extra["to"]
     patient.recorded_subtype = after
+    # A patient form opened before this decision must not write the old subtype back.
+    patient.row_version += 1
     patient._history_user = actor
-    patient.save(update_fields=["recorded_subtype"])
+    patient.save(update_fields=["recorded_subtype", "row_version"])
     flag.state, flag.resolved_at = Flag.State.RESOLVED, timezone.now()
     flag.resolved_reason = f"Accepted by {actor}: recorded subtype {before} → {after}"
     flag.save()

@@ -1,8 +1,11 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from cadm.exceptions import AlreadySubmitted, ConcurrentEdit
+from cadm.forms.errors import add_service_errors
 from cadm.forms.medications import DoseChangeForm, StopForm
 from cadm.forms.patients import PatientForm, PatientSearchForm
 from cadm.forms.submissions import OnceForm
@@ -34,15 +37,31 @@ def patient_list(request):
                                                       "query": query})
 
 
+def _status(request, form) -> int:
+    return 400 if request.method == "POST" and form.errors else 200
+
+
 @requires(Perm.PATIENT_WRITE)
 def patient_new(request):
     form = PatientForm(request.POST or None, sites=list(site_list_for(user=request.user)),
                        today=timezone.localdate())
+    once = OnceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = patient_create(actor=request.user, data=form.cleaned_data)
-        messages.success(request, f"Patient {patient} registered.")
-        return redirect("patient-detail", public_id=patient.public_id)
-    return render(request, "cadm/patient_form.html", {"form": form, "patient": None})
+        try:
+            patient = patient_create(actor=request.user, data=form.patient_data(),
+                                     dates_confirmed=form.cleaned_data["confirm_dates"],
+                                     token=once.token())
+        except AlreadySubmitted as exc:
+            messages.info(request, str(exc))
+            return redirect("patient-list")
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Patient {patient} registered.")
+            return redirect("patient-detail", public_id=patient.public_id)
+    return render(request, "cadm/patient_form.html", {"form": form, "patient": None,
+                                                      "once": once},
+                  status=_status(request, form))
 
 
 @requires(Perm.PATIENT_WRITE)
@@ -50,14 +69,23 @@ def patient_edit(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     form = PatientForm(request.POST or None, instance=patient,
                        sites=list(site_list_for(user=request.user)), today=timezone.localdate())
+    once = OnceForm(request.POST or None, version=patient.row_version)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.fields}
-        # The form's clean() already wrote the values onto the instance; reload to diff.
-        patient.refresh_from_db()
-        patient_update(actor=request.user, patient=patient, data=data)
-        messages.success(request, "Patient details saved.")
-        return redirect("patient-detail", public_id=patient.public_id)
-    return render(request, "cadm/patient_form.html", {"form": form, "patient": patient})
+        try:
+            patient_update(actor=request.user, patient=patient, data=form.patient_data(),
+                           expected_version=once.version(),
+                           dates_confirmed=form.cleaned_data["confirm_dates"])
+        except ConcurrentEdit as exc:
+            form.add_error(None, str(exc))
+            once = once.refresh(exc.version)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect("patient-detail", public_id=patient.public_id)
+    return render(request, "cadm/patient_form.html", {"form": form, "patient": patient,
+                                                      "once": once},
+                  status=_status(request, form))
 
 
 @requires(Perm.PATIENT_VIEW)
