@@ -20,7 +20,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from cadm.exceptions import DomainError
+from cadm.exceptions import DomainError, RowInvalid
 from cadm.forms.patients import PatientForm
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
 from cadm.models import Patient, Site
@@ -101,14 +101,21 @@ def case_load(*, actor, site: Site, case: dict, mrn: str, family_name: str, give
         _load_visit(actor=actor, patient=patient, visit=visit, path=f"visits[{index}]",
                     today=today)
     by_date: dict[date, list[tuple[ResultSection, dict]]] = defaultdict(list)
+    paths: dict[date, list[tuple[str, dict]]] = defaultdict(list)
     for kind in _KINDS:
         for index, entry in enumerate(case.get(kind.case_key) or []):
-            day, row = _result_row(kind, entry, patient=patient, today=today,
-                                   path=f"{kind.case_key}[{index}]")
+            path = f"{kind.case_key}[{index}]"
+            day, row = _result_row(kind, entry, patient=patient, today=today, path=path)
             by_date[day].append(row)
+            paths[day].append((path, {field: key for key, field in kind.fields.items()}))
     for day in sorted(by_date):
-        results_add(actor=actor, patient=patient, observed_on=day, rows=by_date[day],
-                    evaluate=False)
+        try:
+            results_add(actor=actor, patient=patient, observed_on=day, rows=by_date[day],
+                        evaluate=False)
+        except RowInvalid as exc:  # e.g. a dose above the rule set's typo guard
+            path, case_keys = paths[day][exc.index]
+            field, errors = next(iter(exc.error.message_dict.items()))
+            raise CaseInvalid(_join(path, case_keys.get(field, field)), errors[0]) from None
     evaluation_after_commit(patient)
     return patient
 

@@ -227,3 +227,17 @@ def test_mrn_already_used_at_the_site_is_refused(rheumatologist, site):
         _load(rheumatologist, site, _case())
     assert caught.value.path == "mrn"
     assert Patient.objects.count() == 1
+
+
+def test_a_dose_above_the_rule_sets_guard_is_refused_with_its_path(rheumatologist, site):
+    """The contract's schema accepts up to 5000 mg/day; the product's entry guard for
+    hydroxychloroquine is lower (entry.max_dose_mg_per_day.hydroxychloroquine)."""
+    case = _case()
+    case["medications"] = [{"drug": "hydroxychloroquine", "dose_mg_per_day": 4000,
+                            "start_date": "2025-02-10"}]
+    with pytest.raises(CaseInvalid) as refused:
+        _load(rheumatologist, site, case)
+    assert refused.value.path == "medications[0].dose_mg_per_day"
+    assert "4000 mg/day is outside the accepted range for hydroxychloroquine" in \
+        refused.value.message
+    assert not Patient.objects.exists()
