@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from cadm.exceptions import DomainError
+from cadm.exceptions import AlreadySubmitted, DomainError, RowInvalid
 from cadm.forms.messages import rows_formset
+from cadm.forms.submissions import OnceForm
 from cadm.forms.visits import ResultsDateForm, SkinFindingsForm, VisitForm
 from cadm.permissions import Perm, has_perm
 from cadm.sections import ResultSection, all_sections, get_section
@@ -34,13 +35,30 @@ def _formset(section: ResultSection, request, patient, today):
     )
 
 
-def _filled_rows(section_formsets) -> list:
-    return [
-        (section, form.record_fields())
-        for section, formset in section_formsets
-        for form in formset.forms
-        if form.has_changed()
-    ]
+def _filled(section_formsets) -> list:
+    """(section, form) of every row the clinician filled; untouched rows are ignored."""
+    return [(section, form) for section, formset in section_formsets
+            for form in formset.forms if form.has_changed()]
+
+
+def _save(request, patient, save, filled, form) -> bool:
+    """Call the service; show what it refused on the row or form it belongs to. True when
+    saved (or already saved by an identical earlier submission)."""
+    try:
+        save([(section, f.record_fields()) for section, f in filled])
+    except AlreadySubmitted as exc:
+        messages.info(request, str(exc))
+        return True
+    except RowInvalid as exc:
+        row = filled[exc.index][1]
+        for field, errors in exc.error.message_dict.items():
+            row.add_error(field if field in row.fields else None, errors)
+    except DomainError as exc:
+        form.add_error(None, str(exc))
+    else:
+        return True
+    messages.error(request, "Nothing was saved: correct the fields marked below.")
+    return False
 
 
 @requires(Perm.SKIN_RECORD)
@@ -53,19 +71,25 @@ def visit_new(request, public_id):
                       initial={"visit_on": today})
     sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
     formsets = [(s, _formset(s, request, patient, today)) for s in sections]
+    once = OnceForm(request.POST or None)
     if request.method == "POST":
         valid = form.is_valid()
         valid = all([fs.is_valid() for _, fs in formsets]) and valid
-        if valid:
+        if not valid:
+            messages.error(request, "Nothing was saved: correct the fields marked below.")
+        else:
             data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
-            visit_record(actor=request.user, patient=patient, visit_data=data,
-                         rows=_filled_rows(formsets))
-            messages.success(request, f"Visit of {data['visit_on']:%d %b %Y} saved.")
-            return redirect("patient-detail", public_id=patient.public_id)
-        messages.error(request, "Nothing was saved: correct the fields marked below.")
+
+            def save(rows):
+                visit_record(actor=request.user, patient=patient, visit_data=data, rows=rows,
+                             token=once.token())
+                messages.success(request, f"Visit of {data['visit_on']:%d %b %Y} saved.")
+
+            if _save(request, patient, save, _filled(formsets), form):
+                return redirect("patient-detail", public_id=patient.public_id)
     return render(request, "cadm/visit_form.html", {
-        "patient": patient, "form": form, "formsets": formsets, "full": full,
-    })
+        "patient": patient, "form": form, "formsets": formsets, "full": full, "once": once,
+    }, status=400 if request.method == "POST" else 200)
 
 
 @requires(Perm.SKIN_RECORD)
@@ -78,22 +102,28 @@ def results_new(request, public_id, section_key):
     date_form = ResultsDateForm(request.POST or None, patient=patient, today=today,
                                 initial={"observed_on": today})
     formset = _formset(section, request, patient, today)
+    once = OnceForm(request.POST or None)
     if request.method == "POST":
         valid = date_form.is_valid()
         valid = formset.is_valid() and valid
-        rows = _filled_rows([(section, formset)]) if valid else []
-        if valid and not rows:
+        filled = _filled([(section, formset)]) if valid else []
+        if valid and not filled:
             messages.error(request, "Nothing was saved: every row is empty.")
         elif valid:
-            results_add(actor=request.user, patient=patient,
-                        observed_on=date_form.cleaned_data["observed_on"], rows=rows)
-            messages.success(request, f"{section.title}: {len(rows)} saved.")
-            return redirect("patient-detail", public_id=patient.public_id)
+            def save(rows):
+                results_add(actor=request.user, patient=patient, rows=rows,
+                            observed_on=date_form.cleaned_data["observed_on"],
+                            token=once.token())
+                messages.success(request, f"{section.title}: {len(rows)} saved.")
+
+            if _save(request, patient, save, filled, date_form):
+                return redirect("patient-detail", public_id=patient.public_id)
         else:
             messages.error(request, "Nothing was saved: correct the fields marked below.")
     return render(request, "cadm/results_form.html", {
         "patient": patient, "section": section, "date_form": date_form, "formset": formset,
-    })
+        "once": once,
+    }, status=400 if request.method == "POST" else 200)
 
 
 @require_POST
