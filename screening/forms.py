@@ -36,8 +36,23 @@ class ComponentForm(ErrorMessagesMixin, forms.Form):
 ComponentFormSet = rows_formset(ComponentForm, title="Tests", max_rows=20, extra=0)
 
 
-class PlanCloseForm(forms.Form):
+class OutcomeForm(ErrorMessagesMixin, forms.Form):
+    """The outcome of the work-up of a finding: settles the finding, not the schedule."""
+
     outcome = forms.ChoiceField(choices=[("", "—"), *ScreeningPlan.Outcome.choices])
     outcome_on = forms.DateField(label="Date of the outcome", widget=DateInput())
+    note = forms.CharField(label="Note", required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EndScreeningForm(ErrorMessagesMixin, forms.Form):
+    """The explicit decision that screening ends; only this stops the reminders."""
+
+    closed_on = forms.DateField(label="Screening ends on", widget=DateInput())
+    reason = forms.CharField(label="Reason", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReopenForm(ErrorMessagesMixin, forms.Form):
     reason = forms.CharField(label="Reason", max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))

@@ -19,7 +19,13 @@ from cadm.services.visits import results_add
 from cadm.validation import check_date
 
 from . import planning
-from .models import ScreeningComponent, ScreeningItem, ScreeningPlan, ScreeningPlanEvent
+from .models import (
+    CancerScreeningRecord,
+    ScreeningComponent,
+    ScreeningItem,
+    ScreeningPlan,
+    ScreeningPlanEvent,
+)
 
 TIER_WORDS = {"standard": "standard", "moderate": "moderate", "high": "high",
               "not_applicable": "not applicable"}
@@ -152,29 +158,99 @@ def _record_panel(actor, item: ScreeningItem, components) -> None:
            f"{record.get_result_display().lower()}.", actor=actor)
 
 
+def _day(label: str, day: date, *, plan: ScreeningPlan, today: date) -> None:
+    try:
+        check_date(label, day, today=today, birth_date=plan.patient.birth_date)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from None
+
+
+def _locked(plan: ScreeningPlan) -> ScreeningPlan:
+    """The plan row, locked: two clinicians deciding at once cannot both win."""
+    return ScreeningPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+
+
+def screening_findings_open(plan: ScreeningPlan) -> list:
+    """Screening records that found something and that no recorded outcome settles yet."""
+    findings = CancerScreeningRecord.objects.filter(
+        patient_id=plan.patient_id, result__in=("finding", "cancer_found")).exclude(
+        status="entered_in_error").order_by("observed_on")
+    if plan.outcome_on:
+        findings = findings.filter(observed_on__gt=plan.outcome_on)
+    return list(findings)
+
+
 @transaction.atomic
-def screening_plan_close(*, actor, plan: ScreeningPlan, outcome: str, reason: str,
-                         outcome_on: date, today: date) -> ScreeningPlan:
-    """Record the plan's outcome and close it (clears the finding flag; stops overdue
-    reminders). A closed plan keeps its items and history."""
+def screening_outcome_record(*, actor, plan: ScreeningPlan, outcome: str, outcome_on: date,
+                             note: str, today: date) -> ScreeningPlan:
+    """The outcome of the work-up of a finding. It settles the findings dated up to
+    `outcome_on` (the finding flag clears); the rest of the schedule goes on: the plan stays
+    active and its later panels (the yearly ones of a high-risk patient) stay due."""
     require(actor, Perm.RESULT_RECORD)
-    if plan.state == ScreeningPlan.State.CLOSED:
-        raise DomainError("This plan is already closed.")
+    plan = _locked(plan)
     if outcome not in ScreeningPlan.Outcome.values:
         raise DomainError(f"Outcome: {outcome!r} is not one of "
                           f"{', '.join(ScreeningPlan.Outcome.values)}.")
-    try:
-        check_date("Outcome date", outcome_on, today=today, birth_date=plan.patient.birth_date)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0]) from None
-    plan.state, plan.outcome, plan.outcome_on = ScreeningPlan.State.CLOSED, outcome, outcome_on
-    plan.closed_reason = reason
+    _day("Date of the outcome", outcome_on, plan=plan, today=today)
+    findings = screening_findings_open(plan)
+    if not findings:
+        raise DomainError("No finding awaits an outcome: the outcome settles a finding of a "
+                          "screening test.")
+    if outcome_on < findings[-1].observed_on:
+        raise DomainError(f"Date of the outcome: {outcome_on.isoformat()} is before the "
+                          f"finding of {findings[-1].observed_on.isoformat()} it settles.")
+    plan.outcome, plan.outcome_on, plan.outcome_note = outcome, outcome_on, note
     plan._history_user = actor
     plan.save()
-    _event(plan, plan.ruleset, f"Closed: {plan.get_outcome_display()} on "
-                               f"{outcome_on.isoformat()}. {reason}", actor=actor)
-    audit_record(actor=actor, action="screening.close", target=plan, patient=plan.patient,
+    _event(plan, plan.ruleset, f"Outcome recorded: {plan.get_outcome_display()} on "
+                               f"{outcome_on.isoformat()}. {note}".strip(), actor=actor)
+    audit_record(actor=actor, action="screening.outcome", target=plan, patient=plan.patient,
                  detail={"outcome": outcome})
+    evaluation_after_commit(plan.patient)
+    return plan
+
+
+@transaction.atomic
+def screening_plan_close(*, actor, plan: ScreeningPlan, reason: str, closed_on: date,
+                         today: date) -> ScreeningPlan:
+    """The care team's explicit decision that screening ends, with its reason: only this
+    stops the schedule's reminders. A finding still waiting for its outcome keeps its flag.
+    The plan keeps its items and history, and can be reopened."""
+    require(actor, Perm.RESULT_RECORD)
+    plan = _locked(plan)
+    if plan.state == ScreeningPlan.State.CLOSED:
+        raise DomainError(f"Screening already ended on {plan.closed_on}.")
+    if not reason.strip():
+        raise DomainError("Reason: say why screening ends (e.g. cancer diagnosed and treated "
+                          "elsewhere, patient declines further screening).")
+    _day("Date screening ends", closed_on, plan=plan, today=today)
+    plan.state, plan.closed_on, plan.closed_by = ScreeningPlan.State.CLOSED, closed_on, actor
+    plan.closed_reason = reason.strip()
+    plan._history_user = actor
+    plan.save()
+    _event(plan, plan.ruleset, f"Screening ended on {closed_on.isoformat()}: "
+                               f"{plan.closed_reason}", actor=actor)
+    audit_record(actor=actor, action="screening.close", target=plan, patient=plan.patient)
+    evaluation_after_commit(plan.patient)
+    return plan
+
+
+@transaction.atomic
+def screening_plan_reopen(*, actor, plan: ScreeningPlan, reason: str) -> ScreeningPlan:
+    """Screening resumes (ended by mistake, or the situation changed): reminders apply
+    again."""
+    require(actor, Perm.RESULT_RECORD)
+    plan = _locked(plan)
+    if plan.state != ScreeningPlan.State.CLOSED:
+        raise DomainError("Screening has not ended: there is nothing to reopen.")
+    if not reason.strip():
+        raise DomainError("Reason: say why screening resumes.")
+    plan.state, plan.closed_on, plan.closed_by, plan.closed_reason = (
+        ScreeningPlan.State.ACTIVE, None, None, "")
+    plan._history_user = actor
+    plan.save()
+    _event(plan, plan.ruleset, f"Screening resumed: {reason.strip()}", actor=actor)
+    audit_record(actor=actor, action="screening.reopen", target=plan, patient=plan.patient)
     evaluation_after_commit(plan.patient)
     return plan
 

@@ -13,12 +13,33 @@ from cadm.selectors.rulesets import ruleset_active
 from cadm.services.evaluation import patient_evaluation
 from cadm.views.access import requires
 
-from ..forms import ComponentFormSet, PlanCloseForm
+from ..forms import ComponentFormSet, EndScreeningForm, OutcomeForm, ReopenForm
 from ..models import ScreeningItem, ScreeningPlan
-from ..services import screening_component_record, screening_plan_close
+from ..services import (
+    screening_component_record,
+    screening_findings_open,
+    screening_outcome_record,
+    screening_plan_close,
+    screening_plan_reopen,
+)
+
+DECISIONS = {
+    "outcome": (OutcomeForm, "Outcome recorded: the finding is settled; the rest of the "
+                             "schedule goes on."),
+    "close": (EndScreeningForm, "Screening ended: its reminders stop. The plan keeps its "
+                                "history and can be reopened."),
+    "reopen": (ReopenForm, "Screening resumed: its reminders apply again."),
+}
 
 
-def _plan_context(request, patient, formsets=None, close_form=None):
+def _decision_forms(today, posted: dict | None = None) -> dict:
+    forms = {"outcome": OutcomeForm(prefix="outcome", initial={"outcome_on": today}),
+             "close": EndScreeningForm(prefix="close", initial={"closed_on": today}),
+             "reopen": ReopenForm(prefix="reopen")}
+    return {**forms, **(posted or {})}
+
+
+def _plan_context(request, patient, formsets=None, decision_forms=None):
     plan = (ScreeningPlan.objects.filter(patient=patient)
             .prefetch_related("items__components__recorded_by", "events__actor").first())
     today = timezone.localdate()
@@ -39,7 +60,8 @@ def _plan_context(request, patient, formsets=None, close_form=None):
         "beyond_evidence": today > evidence_end,
         "evidence_end": evidence_end, "evidence_years": years,
         "superseded": [i for i in plan.items.all() if i.status == "superseded"] if plan else [],
-        "close_form": close_form or PlanCloseForm(initial={"outcome_on": today}),
+        "findings_open": screening_findings_open(plan) if plan else [],
+        "decisions": _decision_forms(today, decision_forms),
     }
 
 
@@ -98,24 +120,36 @@ def item_record(request, public_id, item_id):
     return render(request, "screening/plan.html", context, status=400)
 
 
+def _decide(request, plan, decision: str, data: dict) -> None:
+    today = timezone.localdate()
+    if decision == "outcome":
+        screening_outcome_record(actor=request.user, plan=plan, today=today, **data)
+    elif decision == "close":
+        screening_plan_close(actor=request.user, plan=plan, today=today, **data)
+    else:
+        screening_plan_reopen(actor=request.user, plan=plan, **data)
+
+
 @require_POST
 @requires(Perm.RESULT_RECORD)
-def plan_close(request, public_id):
+def plan_decide(request, public_id, decision):
+    """The outcome of a finding, the end of screening, or its reopening: three separate
+    decisions, each with its own form (an outcome never ends the schedule)."""
     patient = patient_get_for(user=request.user, public_id=public_id)
     plan = get_object_or_404(ScreeningPlan, patient=patient)
-    form = PlanCloseForm(request.POST)
+    form_class, done = DECISIONS[decision]
+    form = form_class(request.POST, prefix=decision)
     if form.is_valid():
         try:
-            screening_plan_close(actor=request.user, plan=plan, today=timezone.localdate(),
-                                 **form.cleaned_data)
+            _decide(request, plan, decision, form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Screening plan closed with its outcome.")
+            messages.success(request, done)
             return redirect("screening-plan", public_id=patient.public_id)
-    messages.error(request, "The plan was not closed: correct the fields marked below.")
+    messages.error(request, "Nothing was changed: correct the fields marked below.")
     return render(request, "screening/plan.html",
-                  _plan_context(request, patient, close_form=form), status=400)
+                  _plan_context(request, patient, decision_forms={decision: form}), status=400)
 
 
 @requires(Perm.PATIENT_VIEW)

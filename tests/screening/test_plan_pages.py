@@ -72,9 +72,9 @@ def test_bad_test_entries_save_nothing(rheum_client, high_patient, done_on, resu
     assert first.done_on is None
 
 
-def test_close_form_needs_outcome_and_reason(rheum_client, high_patient):
+def test_ending_screening_needs_a_reason(rheum_client, high_patient):
     response = rheum_client.post(reverse("screening-close", args=[high_patient.public_id]),
-                                 {"outcome": "", "outcome_on": TODAY.isoformat(), "reason": ""})
+                                 {"close-closed_on": TODAY.isoformat(), "close-reason": ""})
     assert response.status_code == 400
     assert ScreeningPlan.objects.get(patient=high_patient).state == "active"
 

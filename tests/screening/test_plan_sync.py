@@ -7,7 +7,7 @@ import pytest
 from cadm.models import Flag
 from cadm.services.evaluation import patient_reevaluate
 from screening.models import CancerScreeningRecord, ScreeningPlan
-from screening.services import screening_component_record
+from screening.services import screening_component_record, screening_outcome_record
 from tests.factories import AntibodyFactory
 from tests.screening.plans import patient_with_tier
 
@@ -130,7 +130,6 @@ def test_sync_is_idempotent(site, rheumatologist):
 
 def test_a_finding_raises_a_critical_flag_until_the_outcome_is_recorded(
         site, rheumatologist, django_capture_on_commit_callbacks):
-    from screening.services import screening_plan_close
     patient = patient_with_tier(site, rheumatologist, "standard")
     plan = ScreeningPlan.objects.get(patient=patient)
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,10 +137,11 @@ def test_a_finding_raises_a_critical_flag_until_the_outcome_is_recorded(
     flag = Flag.objects.get(patient=patient, code="CANCER_SCREENING_FINDING")
     assert flag.severity == "critical" and flag.state == "open"
     with django_capture_on_commit_callbacks(execute=True):
-        screening_plan_close(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                             reason="CT: benign cyst", outcome_on=dt.date(2025, 3, 1),
-                             today=dt.date(2025, 3, 1))
+        screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
+                                 note="CT: benign cyst", outcome_on=dt.date(2025, 3, 1),
+                                 today=dt.date(2025, 3, 1))
     flag.refresh_from_db()
     assert flag.state == "resolved"
     plan.refresh_from_db()
-    assert plan.state == "closed" and "Closed: Work-up found no cancer" in plan.events.first().text
+    assert plan.state == "active"
+    assert "Outcome recorded: Work-up found no cancer" in plan.events.first().text
