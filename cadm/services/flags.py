@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +16,7 @@ from cadm.models import Flag, FlagAction, OverrideReason, Patient, RuleSetVersio
 from cadm.permissions import Perm
 from cadm.rules.outcomes import SEVERITY_ORDER, Evaluation
 from cadm.rules.outcomes import Flag as RuleFlag
+from cadm.selectors.rulesets import ruleset_active
 
 from .audit import audit_record
 
@@ -138,9 +139,14 @@ def flag_dismiss(*, actor, flag: Flag, reason: str, comment: str = "") -> Flag:
 def flag_snooze(*, actor, flag: Flag, until: date, today: date, comment: str) -> Flag:
     require(actor, Perm.FLAG_REVIEW)
     _live(flag)
-    if until <= today:
-        raise ValidationError(f"Snooze until: {until.isoformat()} must be after today "
-                              f"({today.isoformat()}).")
+    ruleset = ruleset_active()
+    longest = ruleset.params[f"snooze.max_days.{flag.severity}"]
+    first, last = today + timedelta(days=1), today + timedelta(days=longest)
+    if not first <= until <= last:
+        raise ValidationError(
+            f"Snooze until: {until.isoformat()} is outside the accepted range for a "
+            f"{flag.severity} flag: {first.isoformat()} to {last.isoformat()} (at most "
+            f"{longest} days, rule set v{ruleset.number}).")
     flag.state, flag.snoozed_until = Flag.State.SNOOZED, until
     flag.save()
     _act(flag, FlagAction.Kind.SNOOZED, actor=actor,

@@ -1,0 +1,59 @@
+"""Item 9 of issue 9: a snooze cannot silence a flag indefinitely: its longest length per
+severity is a rule-set parameter (snooze.max_days.<severity>)."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from cadm.models import Flag, RuleSetVersion
+from cadm.rules.params import DEFAULTS
+from cadm.services.evaluation import patient_reevaluate
+from cadm.services.flags import flag_snooze
+from tests.factories import AntibodyFactory
+
+TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def flag(patient):
+    AntibodyFactory(patient=patient, observed_on=dt.date(2025, 3, 1))
+    patient_reevaluate(patient.pk, as_of=TODAY)
+    return Flag.objects.get(patient=patient, code="LUNG_BASELINE_MISSING")
+
+
+@pytest.mark.parametrize("severity", ["critical", "warning", "info"])
+def test_the_longest_snooze_per_severity(flag, dermatologist, severity):
+    Flag.objects.filter(pk=flag.pk).update(severity=severity)
+    flag.refresh_from_db()
+    days = DEFAULTS[f"snooze.max_days.{severity}"]
+    for too_far in (TODAY + dt.timedelta(days=days + 1), dt.date(9999, 12, 31), TODAY):
+        with pytest.raises(ValidationError) as refused:
+            flag_snooze(actor=dermatologist, flag=flag, until=too_far, today=TODAY,
+                        comment="x")
+        assert f"for a {severity} flag: 2026-06-02 to " \
+               f"{(TODAY + dt.timedelta(days=days)).isoformat()}" in refused.value.messages[0]
+    flag_snooze(actor=dermatologist, flag=flag, until=TODAY + dt.timedelta(days=days),
+                today=TODAY, comment="CT booked")
+    assert flag.state == "snoozed"
+
+
+def test_the_maximum_follows_the_active_rule_set(flag, dermatologist):
+    active = RuleSetVersion.objects.get(state="active")
+    RuleSetVersion.objects.filter(pk=active.pk).update(state="retired")
+    RuleSetVersion.objects.create(number=active.number + 1, state="active", change_note="3",
+                                  params={**active.params, "snooze.max_days.critical": 3})
+    with pytest.raises(ValidationError, match="at most 3 days"):
+        flag_snooze(actor=dermatologist, flag=flag, until=TODAY + dt.timedelta(days=4),
+                    today=TODAY, comment="x")
+
+
+def test_the_page_refuses_a_snooze_to_9999(derm_client, flag):
+    response = derm_client.post(reverse("flag-act", args=[flag.public_id, "snooze"]),
+                                {"snooze-until": "9999-12-31", "snooze-comment": "later"})
+    assert response.status_code == 400
+    assert "Snooze until: 9999-12-31 is outside the accepted range for a critical flag" in \
+        response.content.decode()
+    flag.refresh_from_db()
+    assert flag.state == "open"
