@@ -22,6 +22,14 @@ def _shown(record, name: str) -> str:
     return str(value)
 
 
+def _dict_change(old, new: dict) -> str:
+    """Only the keys that changed, e.g. a draft's parameters, never the whole mapping."""
+    old = old if isinstance(old, dict) else {}
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    shown = ", ".join(f"{k} = {new.get(k, 'removed')}" for k in keys[:8])
+    return shown + (f" and {len(keys) - 8} more" if len(keys) > 8 else "")
+
+
 def version_check(current: models.Model, expected: int | None, *, what: str) -> None:
     """Raise ConcurrentEdit when `current` (locked with select_for_update by the caller) is no
     longer at `expected`. No expected version (a caller that is not a form): no check.
@@ -37,7 +45,8 @@ def version_check(current: models.Model, expected: int | None, *, what: str) -> 
     if seen is not None and latest is not None:
         delta = latest.diff_against(seen, excluded_fields=list(HIDDEN))
         changes = [(str(current._meta.get_field(c.field).verbose_name).capitalize(),
-                    _shown(latest, c.field)) for c in delta.changes]
+                    _dict_change(c.old, c.new) if isinstance(c.new, dict)
+                    else _shown(latest, c.field)) for c in delta.changes]
     who = str(latest.history_user) if latest and latest.history_user else "someone"
     when = latest.history_date if latest else None
     raise ConcurrentEdit(what, who, when, changes, current.row_version)

@@ -27,6 +27,7 @@ from cadm.rules.params import SPEC_BY_KEY, ParamError, validate_params
 from cadm.selectors.rulesets import ACTIVATE_KIND, cohort_patient_id_chunks
 
 from .audit import audit_record
+from .concurrency import version_check
 from .evaluation import patient_reevaluate
 
 logger = logging.getLogger(__name__)
@@ -90,18 +91,23 @@ def ruleset_draft_clone(*, actor, source: RuleSetVersion, change_note: str = "")
 
 @transaction.atomic
 def ruleset_draft_update(*, actor, version: RuleSetVersion, params: dict,
-                         change_note: str) -> RuleSetVersion:
-    """Replace a draft's parameters (validated against the schema) and change note."""
+                         change_note: str, expected_version: int | None = None
+                         ) -> RuleSetVersion:
+    """Replace a draft's parameters (validated against the schema) and change note. Refused
+    (ConcurrentEdit) when the draft was saved after `expected_version` (another tab)."""
     require(actor, Perm.RULESET_MANAGE)
     version = _locked(version)
     _require_state(version, State.DRAFT, "edited")
     _require_author(actor, version, "edit")
+    version_check(version, expected_version, what="draft")
     clean = params_validated(params)
     changed = {key: [version.params.get(key), value] for key, value in clean.items()
                if version.params.get(key) != value}
     note_changed = version.change_note != change_note.strip()
     version.params, version.change_note = clean, change_note.strip()
-    version.save(update_fields=["params", "change_note"])
+    version.row_version += 1
+    version._history_user = actor
+    version.save(update_fields=["params", "change_note", "row_version"])
     audit_record(actor=actor, action="ruleset.draft_update", target=version, detail={
         "number": version.number, "changed": changed, "change_note_changed": note_changed})
     return version

@@ -13,8 +13,9 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from cadm.exceptions import DomainError
+from cadm.exceptions import ConcurrentEdit, DomainError
 from cadm.forms.rulesets import CloneForm, ReviewForm, RuleSetDraftForm, errors_from
+from cadm.forms.submissions import OnceForm
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors import metrics
@@ -99,11 +100,16 @@ def ruleset_edit(request, number):
         return redirect("ruleset-detail", number=number)
     initial = {**version.params, "change_note": version.change_note}
     form = RuleSetDraftForm(request.POST or None, initial=initial)
+    once = OnceForm(request.POST or None, version=version.row_version)
     if request.method == "POST" and form.is_valid():
         try:
             rulesets.ruleset_draft_update(actor=request.user, version=version,
                                           params=form.params(),
-                                          change_note=form.cleaned_data["change_note"])
+                                          change_note=form.cleaned_data["change_note"],
+                                          expected_version=once.version())
+        except ConcurrentEdit as exc:
+            form.add_error(None, str(exc))
+            once = once.refresh(exc.version)
         except ValidationError as exc:
             errors_from(form, exc)
         else:
@@ -113,7 +119,7 @@ def ruleset_edit(request, number):
         messages.error(request, "Nothing was saved: correct the values marked below.")
     active = _active_or_none()
     return render(request, "cadm/rulesets/edit.html", {
-        "version": version, "form": form, "active": active,
+        "version": version, "form": form, "active": active, "once": once,
         "groups": form.groups(active.params if active else None),
     }, status=400 if form.errors else 200)
 
