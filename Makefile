@@ -16,7 +16,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(UV) pip install --quiet --python $(PY) -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed  ## create .venv and install pinned dependencies
+install: $(VENV)/.installed .secret_key  ## create .venv, install pinned dependencies
+
+# A random key of this checkout only, so that every command works without exporting one
+# (cadm.settings reads it when SECRET_KEY is unset). Never committed, never in an image.
+.secret_key:
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 migrate: install
 	DEBUG=$${DEBUG:-True} $(PY) manage.py migrate --noinput

@@ -12,13 +12,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+
+
+def _secret_key_from_file() -> str:
+    """SECRET_KEY_FILE (a Docker secret, say), else the checkout's own .secret_key, which
+    `make install` writes with a random key so that commands work on a fresh clone. An empty
+    SECRET_KEY_FILE reads no file."""
+    path = env.str("SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key"))
+    return Path(path).read_text().strip() if path and Path(path).is_file() else ""
+
+
 DEBUG = env.bool("DEBUG", default=False)
-if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
-else:
-    SECRET_KEY = env.str("SECRET_KEY", default="")
-    if not SECRET_KEY:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is False.")
+SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_file()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is False (or "
+                                   "SECRET_KEY_FILE, or run `make install`).")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -12,6 +12,8 @@ def _settings_in_subprocess(env: dict) -> subprocess.CompletedProcess:
             "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])")
     clean = {k: v for k, v in os.environ.items()
              if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    # The checkout's .secret_key (written by `make install`) is not read unless asked.
+    clean["SECRET_KEY_FILE"] = ""
     return subprocess.run([sys.executable, "-c", code], env={**clean, **env},
                           capture_output=True, text=True, cwd=settings.BASE_DIR)
 
@@ -38,3 +40,11 @@ def test_database_url_picks_the_engine(url, engine):
 
 def test_time_is_utc():
     assert settings.TIME_ZONE == "UTC" and settings.USE_TZ and settings.CELERY_TIMEZONE == "UTC"
+
+
+def test_the_secret_key_may_come_from_a_file(tmp_path):
+    key = tmp_path / "secret"
+    key.write_text("k" * 50 + "\n")
+    result = _settings_in_subprocess({"SECRET_KEY_FILE": str(key)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
