@@ -36,8 +36,10 @@ def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf
     rows: dict[str, list] = defaultdict(list)
     for section in all_sections():
         if section.facts_key:
-            rows[section.facts_key].extend(section.to_fact(r)
-                                           for r in records.current(section.key))
+            # In the order entered within a day, so that "the latest" is the last entered.
+            ordered = sorted(records.current(section.key),
+                             key=lambda r: (r.observed_on, r.created_at))
+            rows[section.facts_key].extend(section.to_fact(r) for r in ordered)
     info = rf.PatientInfo(
         sex=patient.sex, birth_date=patient.birth_date,
         skin_onset_date=patient.skin_onset_date, diagnosis_date=patient.diagnosis_date,
@@ -46,7 +48,9 @@ def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf
         high_npc_risk_region=patient.high_npc_risk_region,
         **patient_fact_values(patient),
     )
-    visits = tuple(_visit_fact(v) for v in records.current_visits())
+    # Oldest first, and within a day in the order entered: the latest visit is the last.
+    visits = tuple(_visit_fact(v) for v in sorted(records.current_visits(),
+                                                  key=lambda v: (v.visit_on, v.created_at)))
     return rf.PatientFacts(patient=info, visits=visits,
                            **{key: tuple(values) for key, values in rows.items()})
 
