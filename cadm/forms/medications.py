@@ -3,13 +3,16 @@
 from django import forms
 
 from .base import DateInput
+from .messages import ErrorMessagesMixin
 
 
-class StopForm(forms.Form):
+class StopForm(ErrorMessagesMixin, forms.Form):
     end_on = forms.DateField(label="Last day taken", widget=DateInput())
 
 
-class DoseChangeForm(forms.Form):
+class DoseChangeForm(ErrorMessagesMixin, forms.Form):
+    units = {"dose": "mg/day"}
+
     dose = forms.DecimalField(label="New dose (mg/day)", max_digits=8, decimal_places=2)
     from_on = forms.DateField(label="From", widget=DateInput(),
                               help_text="The previous dose ends the day before.")

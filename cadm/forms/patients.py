@@ -10,9 +10,10 @@ from cadm.services.patients import CONFIRM_DATES_LABEL
 from cadm.validation import check_date
 
 from .base import DateInput, blank_choices_as_dash
+from .messages import ErrorMessagesMixin
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(ErrorMessagesMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = [
@@ -32,8 +33,9 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, sites, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        blank_choices_as_dash(self)
+        # Before the dash: that freezes the choices, which must be the user's sites only.
         self.fields["site"].queryset = Site.objects.filter(pk__in=[s.pk for s in sites])
+        blank_choices_as_dash(self)
         if len(sites) == 1:
             self.fields["site"].initial = sites[0].pk
         if self.instance.pk:
@@ -69,5 +71,5 @@ class PatientForm(forms.ModelForm):
                 if name != "confirm_dates"}
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(ErrorMessagesMixin, forms.Form):
     q = forms.CharField(required=False, max_length=100, label="MRN or name")

@@ -40,8 +40,8 @@ def medication_act(request, public_id, record_id, action):
     form = FORMS[action](request.POST, prefix=action)
     once = OnceForm(request.POST)
     if not form.is_valid():
-        problems = "; ".join(f"{form.fields[name].label}: {' '.join(errors)}"
-                             for name, errors in form.errors.items())
+        # Each message names its field, the value and what is accepted (ErrorMessagesMixin).
+        problems = " ".join(message for errors in form.errors.values() for message in errors)
         messages.error(request, f"Nothing was changed. {problems}")
         return redirect(back)
     try:

@@ -139,3 +139,14 @@ def test_bad_inputs_of_the_one_step_changes_never_500(rheum_client, patient, der
     assert Medication.objects.count() == 1
     rheum_client.force_login(dermatologist)
     assert rheum_client.post(change, {}).status_code == 403
+
+
+def test_a_bad_dose_change_names_the_field_value_and_range(rheum_client, patient):
+    data = visit_post(patient, skin=["heliotrope"], **hcq(observed_on="2024-01-01"))
+    rheum_client.post(visit_url(patient), data)
+    course = Medication.objects.get()
+    change = reverse("medication-dose", args=[patient.public_id, course.public_id])
+    body = rheum_client.post(change, {"dose-dose": "abc", "dose-from_on": "2025-01-01"},
+                             follow=True).content.decode()
+    assert "New dose (mg/day): &#x27;abc&#x27; is not a number" in body
+    assert body.count("New dose (mg/day):") == 1

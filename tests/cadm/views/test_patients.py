@@ -31,7 +31,10 @@ def test_rheumatologist_registers_a_patient(rheum_client, rheumatologist, site):
 def test_cannot_register_at_a_site_that_is_not_yours(rheum_client, other_site):
     response = rheum_client.post(reverse("patient-new"), patient_data(other_site))
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    body = response.content.decode()
+    # Refused, and the user's own sites are the only ones named (here or in the select).
+    assert "is not one of the choices; accepted: one of: North Clinic." in body
+    assert "South Clinic" not in body
     assert not Patient.objects.exists()
 
 
