@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from itertools import islice
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import CheckConstraint, F, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.forms.formsets import TOTAL_FORM_COUNT
 
 from cadm.rules import measurements
@@ -66,17 +68,17 @@ def _is_empty(value: object) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
-def _flat_choices(choices: Iterable) -> Iterable[tuple[object, object]]:
+def flat_choices(choices: Iterable) -> Iterable[tuple[object, object]]:
     for value, label in choices:
         if isinstance(label, (list, tuple)):  # an <optgroup>
-            yield from _flat_choices(label)
+            yield from flat_choices(label)
         else:
             yield value, label
 
 
 def choices_text(field: forms.ChoiceField) -> str:
     """The labels a choice field offers, the blank one left out; long lists are cut."""
-    labels = [str(label) for value, label in islice(_flat_choices(field.choices), 200)
+    labels = [str(label) for value, label in islice(flat_choices(field.choices), 200)
               if str(value) != ""]
     text = ", ".join(labels[:SHOWN_CHOICES])
     if len(labels) > SHOWN_CHOICES:
@@ -88,9 +90,12 @@ def _fmt(number: object) -> str:
     return f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def _limits(field: forms.Field) -> tuple[object, object]:
-    """min/max from the field's arguments, else from its validators (model fields')."""
-    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+def _limits(field: forms.Field, low: object = None, high: object = None
+            ) -> tuple[object, object]:
+    """min/max given (by a model's validator), else the field's arguments, else its
+    validators."""
+    low = getattr(field, "min_value", None) if low is None else low
+    high = getattr(field, "max_value", None) if high is None else high
     for validator in field.validators:
         if isinstance(validator, MinValueValidator) and low is None:
             low = validator.limit_value
@@ -105,12 +110,12 @@ def _is_whole(field: forms.Field) -> bool:
 
 
 def number_text(field: forms.Field, quantity: str | None, unit: str, *,
-                digits: bool = False) -> str:
+                digits: bool = False, limits: tuple[object, object] = (None, None)) -> str:
     """e.g. "20–350 kg", "a whole number, 1–24 months", "a number, at most 8 digits, 2
     after the decimal point" (the digits only when they are what was wrong)."""
     parts = ["a whole number"] if _is_whole(field) else []
     unit = f" {unit}" if unit else ""
-    low, high = _limits(field)
+    low, high = _limits(field, *limits)
     if quantity:
         parts.append(measurements.range_text(quantity))
     elif low is not None and high is not None:
@@ -128,10 +133,10 @@ def number_text(field: forms.Field, quantity: str | None, unit: str, *,
 
 
 def accepted_text(field: forms.Field, quantity: str | None = None, unit: str = "", *,
-                  digits: bool = False) -> str:
+                  digits: bool = False, limits: tuple[object, object] = (None, None)) -> str:
     """What `field` accepts, in words a clinician reads: range and unit, choices, format."""
     if isinstance(field, forms.IntegerField):  # Float and Decimal fields are IntegerFields
-        return number_text(field, quantity, unit, digits=digits)
+        return number_text(field, quantity, unit, digits=digits, limits=limits)
     if isinstance(field, forms.DateField):
         return "a date as YYYY-MM-DD"
     if isinstance(field, (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)):
@@ -168,13 +173,32 @@ def problem_text(code: str, field: forms.Field, value: object) -> str:
 
 
 def rewritten(*, label: str, code: str, field: forms.Field, value: object,
-              quantity: str | None = None, unit: str = "") -> str:
+              quantity: str | None = None, unit: str = "", params: dict | None = None) -> str:
     """The message for one generic error, e.g. "Weight (kg): 'abc' is not a number;
     accepted: 20–350 kg." or "Visit date: required; enter a date as YYYY-MM-DD."."""
-    accepted = accepted_text(field, quantity, unit, digits=code in DIGITS_CODES)
+    # A model field's limit (e.g. the database's integer range) is known only by its error.
+    limit = (params or {}).get("limit_value")
+    limits = (limit, None) if code == "min_value" else (None, limit) if code == "max_value" \
+        else (None, None)
+    accepted = accepted_text(field, quantity, unit, digits=code in DIGITS_CODES,
+                             limits=limits)
     if code in REQUIRED_CODES or _is_empty(value):
         return f"{label}: required; {_required_text(field, accepted)}."
     return f"{label}: {shown(value)} {problem_text(code, field, value)}; accepted: {accepted}."
+
+
+def condition_fields(node: object) -> list[str]:
+    """The model fields a CheckConstraint's condition reads, in the order written."""
+    names: list[str] = []
+    for child in getattr(node, "children", ()):
+        if isinstance(child, tuple):
+            lookup, value = child
+            names.append(lookup.split(LOOKUP_SEP)[0])
+            if isinstance(value, F):
+                names.append(value.name)
+        elif isinstance(child, Q):
+            names += condition_fields(child)
+    return names
 
 
 class ErrorMessagesMixin:
@@ -189,14 +213,17 @@ class ErrorMessagesMixin:
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
-        for name, errors in (self._errors or {}).items():  # type: ignore[attr-defined]
+        if not self._errors:  # type: ignore[attr-defined]
+            return
+        self._move_constraint_errors()
+        for name, errors in self._errors.items():  # type: ignore[attr-defined]
             if name in self.fields:  # type: ignore[attr-defined]
                 errors.data[:] = [self._rewritten(name, error) for error in errors.data]
 
     def _rewritten(self, name: str, error: object) -> object:
         if not isinstance(error, ValidationError) or error.code not in GENERIC_CODES:
             return error
-        label = str(self[name].label or name)  # type: ignore[index]
+        label = self._label(name)
         if str(error.message).startswith(label):
             return error  # ours, or rewritten already (full_clean may run again)
         value = self[name].data  # type: ignore[index]
@@ -204,10 +231,38 @@ class ErrorMessagesMixin:
             value = error.params.get("value", value)  # the one wrong item of a list
         message = rewritten(label=label, code=error.code, field=self.fields[name],  # type: ignore[attr-defined]
                             value=value, quantity=self.quantity_of(name),
-                            unit=self.units.get(name, ""))
+                            unit=self.units.get(name, ""), params=error.params)
         # Same code, so callers that branch on it (has_error, the case loader) still can;
         # no params, so nothing in the message is ever read as a "%" placeholder.
         return ValidationError(message, code=error.code)
+
+    def _move_constraint_errors(self) -> None:
+        """A model's CheckConstraint refuses a row as a whole ("Constraint “x” is violated.",
+        naming no field the user knows): put it on the first field the constraint reads."""
+        model = getattr(getattr(self, "_meta", None), "model", None)
+        general = self._errors.get(NON_FIELD_ERRORS)  # type: ignore[attr-defined]
+        if model is None or not general:
+            return
+        fields_of = {str(c.get_violation_error_message()): condition_fields(
+            getattr(c, "condition", None)) for c in model._meta.constraints
+            if isinstance(c, CheckConstraint)}
+        kept, moved = [], []
+        for error in general.data:
+            names = fields_of.get(str(getattr(error, "message", error)), [])
+            name = next((n for n in names if n in self.fields), None)  # type: ignore[attr-defined]
+            (moved if name else kept).append((name, error))
+        general.data[:] = [error for _, error in kept]
+        if not kept:
+            del self._errors[NON_FIELD_ERRORS]  # type: ignore[attr-defined]
+        for name, _ in moved:
+            field = self.fields[name]  # type: ignore[attr-defined]
+            accepted = accepted_text(field, self.quantity_of(name), self.units.get(name, ""))
+            self.add_error(name, ValidationError(  # type: ignore[attr-defined]
+                f"{self._label(name)}: {shown(self[name].data)} is not accepted; "  # type: ignore[index]
+                f"accepted: {accepted}.", code="constraint"))
+
+    def _label(self, name: str) -> str:
+        return str(self[name].label or name)  # type: ignore[index]
 
     def quantity_of(self, name: str) -> str | None:
         """The §6.2 quantity measured by field `name`, if any."""

@@ -1,14 +1,18 @@
 """Hostile input found by fuzzing (issue 9, item 13): each answers a clear 4xx, never a 500."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from cadm.models import Visit
 from cadm.rules.params import SPEC_BY_KEY
 from cadm.sections import all_sections
+from screening.models import ScreeningPlan
 from tests.cadm.rulesets.builders import draft_with
 from tests.cadm.views.entry_data import visit_post
 from tests.factories import LabResultFactory
+from tests.screening.plans import patient_with_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +94,19 @@ def test_inflated_formset_is_refused_quickly_with_a_clear_message(rheum_client, 
     # The cost that made the page take 32 s: one form built per claimed row, not per row sent.
     for _, formset in response.context["formsets"]:
         assert len(formset.forms) <= 20
+
+
+def test_inflated_screening_rows_are_refused_and_nothing_is_recorded(rheum_client, site,
+                                                                     rheumatologist):
+    patient = patient_with_tier(site, rheumatologist, "high", as_of=dt.date.today())
+    item = ScreeningPlan.objects.get(patient=patient).items.get(panel="enhanced")
+    prefix = f"item{item.pk}"
+    data = {f"{prefix}-TOTAL_FORMS": "1000", f"{prefix}-INITIAL_FORMS": "0"}
+    for index, component in enumerate(item.components.all()):
+        data.update({f"{prefix}-{index}-component_id": component.pk,
+                     f"{prefix}-{index}-done_on": dt.date.today().isoformat(),
+                     f"{prefix}-{index}-result": "no_cancer"})
+    url = reverse("screening-item-record", args=[patient.public_id, item.pk])
+    response = rheum_client.post(url, data)
+    assert response.status_code == 400
+    assert not item.components.filter(done_on__isnull=False).exists()
