@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -35,6 +36,7 @@ DIGITS_CODES = frozenset({"max_digits", "max_whole_digits", "max_decimal_places"
 BY_ANALYTE = "(by analyte)"
 SHOWN_CHARACTERS = 40
 SHOWN_CHOICES = 8
+COUNTED_CHOICES = 200  # a ModelChoiceField may offer a whole table: count no further
 
 PROBLEMS = {
     "invalid_choice": "is not one of the choices",
@@ -78,11 +80,12 @@ def flat_choices(choices: Iterable) -> Iterable[tuple[object, object]]:
 
 def choices_text(field: forms.ChoiceField) -> str:
     """The labels a choice field offers, the blank one left out; long lists are cut."""
-    labels = [str(label) for value, label in islice(flat_choices(field.choices), 200)
-              if str(value) != ""]
+    offered = islice(flat_choices(field.choices), COUNTED_CHOICES)
+    labels = [str(label) for value, label in offered if str(value) != ""]
     text = ", ".join(labels[:SHOWN_CHOICES])
     if len(labels) > SHOWN_CHOICES:
-        text += f", … ({len(labels)} choices)"
+        more = "+" if len(labels) >= COUNTED_CHOICES - 1 else ""
+        text += f", … ({len(labels)}{more} choices)"
     return text
 
 
@@ -176,15 +179,22 @@ def rewritten(*, label: str, code: str, field: forms.Field, value: object,
               quantity: str | None = None, unit: str = "", params: dict | None = None) -> str:
     """The message for one generic error, e.g. "Weight (kg): 'abc' is not a number;
     accepted: 20–350 kg." or "Visit date: required; enter a date as YYYY-MM-DD."."""
-    # A model field's limit (e.g. the database's integer range) is known only by its error.
-    limit = (params or {}).get("limit_value")
-    limits = (limit, None) if code == "min_value" else (None, limit) if code == "max_value" \
-        else (None, None)
     accepted = accepted_text(field, quantity, unit, digits=code in DIGITS_CODES,
-                             limits=limits)
+                             limits=_error_limits(code, params))
     if code in REQUIRED_CODES or _is_empty(value):
         return f"{label}: required; {_required_text(field, accepted)}."
     return f"{label}: {shown(value)} {problem_text(code, field, value)}; accepted: {accepted}."
+
+
+def _error_limits(code: str, params: dict | None) -> tuple[object, object]:
+    """A model field's limit (e.g. the database's integer range) is known only by its
+    error: the form field has none."""
+    limit = (params or {}).get("limit_value")
+    if code == "min_value":
+        return limit, None
+    if code == "max_value":
+        return None, limit
+    return None, None
 
 
 def condition_fields(node: object) -> list[str]:
@@ -201,7 +211,14 @@ def condition_fields(node: object) -> list[str]:
     return names
 
 
-class ErrorMessagesMixin:
+# The mixin goes on forms only: type-check it as one, without making it one at run time.
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class ErrorMessagesMixin(_FormBase):
     """For forms: after Django's validation, rewrite its generic refusals (see module doc).
 
     `measured` (field -> quantity code of cadm.rules.measurements) gives a field its §6.2
@@ -212,24 +229,24 @@ class ErrorMessagesMixin:
     units: dict[str, str] = {}
 
     def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        if not self._errors:  # type: ignore[attr-defined]
+        super().full_clean()
+        if not self._errors:
             return
         self._move_constraint_errors()
-        for name, errors in self._errors.items():  # type: ignore[attr-defined]
-            if name in self.fields:  # type: ignore[attr-defined]
+        for name, errors in self._errors.items():
+            if name in self.fields:
                 errors.data[:] = [self._rewritten(name, error) for error in errors.data]
 
     def _rewritten(self, name: str, error: object) -> object:
         if not isinstance(error, ValidationError) or error.code not in GENERIC_CODES:
             return error
         label = self._label(name)
-        if str(error.message).startswith(label):
+        if str(error.message).startswith(f"{label}:"):
             return error  # ours, or rewritten already (full_clean may run again)
-        value = self[name].data  # type: ignore[index]
+        value = self[name].data
         if error.code in ("invalid_choice", "invalid_pk_value") and error.params:
             value = error.params.get("value", value)  # the one wrong item of a list
-        message = rewritten(label=label, code=error.code, field=self.fields[name],  # type: ignore[attr-defined]
+        message = rewritten(label=label, code=error.code, field=self.fields[name],
                             value=value, quantity=self.quantity_of(name),
                             unit=self.units.get(name, ""), params=error.params)
         # Same code, so callers that branch on it (has_error, the case loader) still can;
@@ -240,7 +257,7 @@ class ErrorMessagesMixin:
         """A model's CheckConstraint refuses a row as a whole ("Constraint “x” is violated.",
         naming no field the user knows): put it on the first field the constraint reads."""
         model = getattr(getattr(self, "_meta", None), "model", None)
-        general = self._errors.get(NON_FIELD_ERRORS)  # type: ignore[attr-defined]
+        general = self._errors.get(NON_FIELD_ERRORS)
         if model is None or not general:
             return
         fields_of = {str(c.get_violation_error_message()): condition_fields(
@@ -249,20 +266,20 @@ class ErrorMessagesMixin:
         kept, moved = [], []
         for error in general.data:
             names = fields_of.get(str(getattr(error, "message", error)), [])
-            name = next((n for n in names if n in self.fields), None)  # type: ignore[attr-defined]
+            name = next((n for n in names if n in self.fields), None)
             (moved if name else kept).append((name, error))
         general.data[:] = [error for _, error in kept]
         if not kept:
-            del self._errors[NON_FIELD_ERRORS]  # type: ignore[attr-defined]
+            del self._errors[NON_FIELD_ERRORS]
         for name, _ in moved:
-            field = self.fields[name]  # type: ignore[attr-defined]
+            field = self.fields[name]
             accepted = accepted_text(field, self.quantity_of(name), self.units.get(name, ""))
-            self.add_error(name, ValidationError(  # type: ignore[attr-defined]
-                f"{self._label(name)}: {shown(self[name].data)} is not accepted; "  # type: ignore[index]
+            self.add_error(name, ValidationError(
+                f"{self._label(name)}: {shown(self[name].data)} is not accepted; "
                 f"accepted: {accepted}.", code="constraint"))
 
     def _label(self, name: str) -> str:
-        return str(self[name].label or name)  # type: ignore[index]
+        return str(self[name].label or name)
 
     def quantity_of(self, name: str) -> str | None:
         """The §6.2 quantity measured by field `name`, if any."""
@@ -270,7 +287,7 @@ class ErrorMessagesMixin:
         if code is None and name == "upper_limit":  # a lab's ULN is in the value's unit
             code = self.measured.get("value")
         if code == BY_ANALYTE:
-            code = self["analyte"].data if "analyte" in self.fields else None  # type: ignore[index, attr-defined]
+            code = self["analyte"].data if "analyte" in self.fields else None
         return code if isinstance(code, str) and code in measurements.QUANTITIES else None
 
 
