@@ -26,3 +26,7 @@ class SnoozeForm(ErrorMessagesMixin, forms.Form):
 
 class CommentForm(ErrorMessagesMixin, forms.Form):
     comment = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WorklistFilterForm(ErrorMessagesMixin, forms.Form):
+    """The worklist's filters (django-filter builds the fields): refusals name the value."""

@@ -33,7 +33,8 @@ class LabResultForm(ResultForm):
         cleaned = forms.ModelForm.clean(self)
         analyte, value, unit = (cleaned.get(k) for k in ("analyte", "value", "unit"))
         if value is None:
-            self.add_error("value", "Value: enter the result, or clear the row.")
+            if "value" not in self.errors:  # not one refused already (e.g. not a number)
+                self.add_error("value", "Value: enter the result, or clear the row.")
             return cleaned
         if not (analyte and unit):
             return cleaned

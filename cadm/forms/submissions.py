@@ -8,8 +8,10 @@ import uuid
 
 from django import forms
 
+from .messages import ErrorMessagesMixin
 
-class OnceForm(forms.Form):
+
+class OnceForm(ErrorMessagesMixin, forms.Form):
     form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data=None, *, version: int | None = None):

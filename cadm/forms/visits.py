@@ -10,6 +10,7 @@ from cadm.rules import vocabulary as v
 from cadm.validation import check_date
 
 from .base import DateInput, MeasuredFormMixin, checkbox_choices
+from .messages import ErrorMessagesMixin
 
 # Weight is not ticked: it counts as measured when a weight is written.
 EXAMINED_PARTS = tuple((code, label) for code, label in v.VISIT_PARTS if code != "weight")
@@ -74,7 +75,7 @@ class SkinFindingsForm(VisitForm):
         return cleaned
 
 
-class ResultsDateForm(forms.Form):
+class ResultsDateForm(ErrorMessagesMixin, forms.Form):
     """The date of results entered between visits."""
 
     observed_on = forms.DateField(label="Date of the results", widget=DateInput())

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from cadm.forms.flags import WorklistFilterForm
 from cadm.models import Flag, Patient, Severity, Site
 from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.selectors.patients import patient_list_for
@@ -139,6 +140,7 @@ class WorklistFilter(django_filters.FilterSet):
     class Meta:
         model = Flag
         fields = ["q", "state", "severity", "code", "site", "age", "patient", "sort"]
+        form = WorklistFilterForm
 
     def __init__(self, data=None, *args, user, today: dt.date, **kwargs):
         data = data.copy() if data is not None else {}

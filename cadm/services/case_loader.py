@@ -217,8 +217,9 @@ def _require_valid(form: forms.BaseForm, path_of: Callable[[str | None], str]) -
     message = error.messages[0]
     if field == NON_FIELD_ERRORS:
         raise CaseInvalid(path_of(None), message)
-    if error.code in _GENERIC_CODES:
-        label = form.fields[field].label or field
+    label = str(form[field].label or field)
+    # Forms with ErrorMessagesMixin name label and value themselves: never say them twice.
+    if error.code in _GENERIC_CODES and not message.startswith(f"{label}:"):
         value = form.data.get(field)
         shown = "" if value in (None, "") else f" {value!r}"
         message = f"{label}{shown}: {message}"

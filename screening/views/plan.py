@@ -114,6 +114,8 @@ def item_record(request, public_id, item_id):
             return redirect("screening-plan", public_id=patient.public_id)
     elif formset.is_valid():
         messages.error(request, "Nothing was saved: enter a date and a result for a test.")
+    elif formset.non_form_errors():  # e.g. more rows than the panel has tests
+        messages.error(request, f"Nothing was saved. {' '.join(formset.non_form_errors())}")
     else:
         messages.error(request, "Nothing was saved: correct the fields marked below.")
     context = _plan_context(request, patient, formsets={item.pk: formset})

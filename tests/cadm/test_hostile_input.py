@@ -109,4 +109,6 @@ def test_inflated_screening_rows_are_refused_and_nothing_is_recorded(rheum_clien
     url = reverse("screening-item-record", args=[patient.public_id, item.pk])
     response = rheum_client.post(url, data)
     assert response.status_code == 400
+    assert "&#x27;1000&#x27; rows submitted; accepted: at most 20 rows." in \
+        response.content.decode()
     assert not item.components.filter(done_on__isnull=False).exists()

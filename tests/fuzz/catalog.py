@@ -26,10 +26,7 @@ FORM_MODULES = (
 # Forms that do not rewrite Django's generic refusals yet, each with the reason. Their owners
 # add ErrorMessagesMixin and take them off this list; test_error_messages.py then checks
 # their messages too (and fails if a form is listed here but has the mixin).
-PENDING_MIXIN = {
-    "ResultsDateForm": "cadm/forms/visits.py: its owner adds the mixin",
-    "OnceForm": "cadm/forms/submissions.py: hidden token fields, its owner adds the mixin",
-}
+PENDING_MIXIN: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

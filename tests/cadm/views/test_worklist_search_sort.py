@@ -272,7 +272,7 @@ def test_a_search_that_cannot_run_matches_nobody_and_says_why(derm_client, patie
     make_flag(patient, "CODE", summary="A flag")
     body = body_of(derm_client, {"q": LONG})
     assert "No flags match." in body
-    assert "Ensure this value has at most 100 characters" in body
+    assert "is 10000 characters long; accepted: text of at most 100 characters" in body
 
 
 def test_an_unknown_state_falls_back_to_needs_attention(derm_client, patient):
