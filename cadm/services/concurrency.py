@@ -50,3 +50,14 @@ def version_check(current: models.Model, expected: int | None, *, what: str) -> 
     who = str(latest.history_user) if latest and latest.history_user else "someone"
     when = latest.history_date if latest else None
     raise ConcurrentEdit(what, who, when, changes, current.row_version)
+
+
+def changes_apply(current: models.Model, data: dict, *, actor) -> list[str]:
+    """Write `data` onto the locked row as a new version by `actor` (its history names
+    them); returns the names of the fields whose value changed, for the audit row."""
+    changed = sorted(k for k, value in data.items() if getattr(current, k) != value)
+    for name, value in data.items():
+        setattr(current, name, value)
+    current.row_version += 1
+    current._history_user = actor
+    return changed

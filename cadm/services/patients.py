@@ -20,7 +20,7 @@ from cadm.sections import all_sections
 from cadm.selectors.records import patient_records
 
 from .audit import audit_record
-from .concurrency import version_check
+from .concurrency import changes_apply, version_check
 from .evaluation import evaluation_after_commit
 from .submissions import submission_claim, submission_done
 
@@ -121,11 +121,7 @@ def patient_update(*, actor, patient: Patient, data: dict, expected_version: int
                   "diagnosis_date": current.diagnosis_date, **data}, dates_confirmed)
     if data.get("birth_date") and data["birth_date"] != current.birth_date:
         _birth_check(current, data["birth_date"])
-    changed = sorted(k for k, value in data.items() if getattr(current, k) != value)
-    for name, value in data.items():
-        setattr(current, name, value)
-    current.row_version += 1
-    current._history_user = actor
+    changed = changes_apply(current, data, actor=actor)
     _save(current)
     audit_record(actor=actor, action="patient.update", target=current, patient=current,
                  detail={"fields": changed})

@@ -19,7 +19,7 @@ from cadm.sections import ResultSection, all_sections
 from cadm.selectors.rulesets import ruleset_active
 
 from .audit import audit_record
-from .concurrency import version_check
+from .concurrency import changes_apply, version_check
 from .evaluation import evaluation_after_commit
 from .medications import medication_row_check
 from .submissions import submission_claim, submission_done
@@ -146,11 +146,7 @@ def visit_update(*, actor, visit: Visit, data: dict, expected_version: int | Non
             f"Visit date: results were recorded with the visit of "
             f"{current.visit_on.isoformat()} and keep that date; to move the visit to "
             f"{new_day.isoformat()}, mark it entered in error and record it again.")
-    changed = sorted(k for k, value in data.items() if getattr(current, k) != value)
-    for name, value in data.items():
-        setattr(current, name, value)
-    current.row_version += 1
-    current._history_user = actor
+    changed = changes_apply(current, data, actor=actor)
     _visit_clean(current)
     current.save()
     audit_record(actor=actor, action="visit.update", target=current, patient=current.patient,

@@ -13,6 +13,7 @@ from cadm.models import EyeExam, Medication
 from cadm.rules.dates import add_months
 from cadm.services.evaluation import patient_reevaluate
 from screening.models import ScreeningPlan
+from tests.browser.session import log_in
 from tests.factories import (
     AntibodyFactory,
     HrctFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
     VisitFactory,
 )
 
-PASSWORD = "pw-for-tests-only"
 TODAY = dt.date.today()
 ONSET = add_months(TODAY, -8)
 DIAGNOSIS = add_months(TODAY, -4)
@@ -53,13 +53,6 @@ def journey_patient(site, rheumatologist, dermatologist):
     patient_reevaluate(patient.pk)
     return patient
 
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def log_out(page: Page) -> None:

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cadm.models import LabResult, Visit
+from tests.browser.session import log_in
 from tests.factories import PatientFactory
 
-PASSWORD = "pw-for-tests-only"  # tests.factories.UserFactory
 VISIT_DAY = "2025-03-14"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,13 +26,6 @@ def mrn_patient(site, rheumatologist):
     return PatientFactory(site=site, created_by=rheumatologist, mrn="MRN77002",
                           family_name="Journey", given_name="Ada")
 
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def lab_row(page: Page, analyte: str):
