@@ -17,11 +17,12 @@ from cadm.rules import facts as rf
 from cadm.rules.criteria import lung as lung_rules
 from cadm.rules.criteria.common import first_positive
 from cadm.rules.outcomes import Evaluation
+from cadm.selectors.facts import patient_facts
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_list_for
 from cadm.selectors.records import PatientRecords, patient_records
 from cadm.selectors.rulesets import ruleset_active
-from cadm.services.evaluation import patient_evaluation, patient_facts
+from cadm.services.evaluation import patient_evaluation
 
 from . import schedule as sch
 from . import scores, trends

@@ -17,9 +17,9 @@ from cadm.models import Patient, Visit
 from cadm.rules.criteria.classification import classify
 from cadm.rules.facts import PatientFacts
 from cadm.rules.outcomes import Classification
+from cadm.selectors.facts import patient_facts
 from cadm.selectors.records import PatientRecords, patient_records
 from cadm.selectors.rulesets import ruleset_active
-from cadm.services.evaluation import patient_facts
 
 
 @dataclass(frozen=True)

@@ -4,55 +4,22 @@ set, reconcile the stored flags. A fixed number of queries whatever the history 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.models import Patient, RuleSetVersion, Visit
-from cadm.panels import after_evaluation_hooks, patient_fact_values
-from cadm.rules import facts as rf
+from cadm.models import Patient, RuleSetVersion
+from cadm.panels import after_evaluation_hooks
 from cadm.rules.engine import evaluate
 from cadm.rules.outcomes import Evaluation
-from cadm.sections import all_sections
-from cadm.selectors.records import PatientRecords, patient_records
+from cadm.selectors.facts import patient_facts
+from cadm.selectors.records import PatientRecords
 from cadm.selectors.rulesets import ruleset_active
 
 from .flags import ReconcileResult, flags_reconcile
 
 logger = logging.getLogger(__name__)
-
-
-def _visit_fact(v: Visit) -> rf.VisitFact:
-    return rf.VisitFact(v.visit_on, None if v.weight_kg is None else float(v.weight_kg),
-                        frozenset(v.skin), frozenset(v.weakness), frozenset(v.symptoms), v.mmt8,
-                        frozenset(v.assessed))
-
-
-def patient_facts(patient: Patient, records: PatientRecords | None = None) -> rf.PatientFacts:
-    """One query for visits and one per kind of result (none if `records` are given)."""
-    records = records or patient_records(patient)
-    rows: dict[str, list] = defaultdict(list)
-    for section in all_sections():
-        if section.facts_key:
-            # In the order entered within a day, so that "the latest" is the last entered.
-            ordered = sorted(records.current(section.key),
-                             key=lambda r: (r.observed_on, r.created_at))
-            rows[section.facts_key].extend(section.to_fact(r) for r in ordered)
-    info = rf.PatientInfo(
-        sex=patient.sex, birth_date=patient.birth_date,
-        skin_onset_date=patient.skin_onset_date, diagnosis_date=patient.diagnosis_date,
-        recorded_subtype=patient.recorded_subtype or None,
-        refractory_disease=patient.refractory_disease,
-        high_npc_risk_region=patient.high_npc_risk_region,
-        **patient_fact_values(patient),
-    )
-    # Oldest first, and within a day in the order entered: the latest visit is the last.
-    visits = tuple(_visit_fact(v) for v in sorted(records.current_visits(),
-                                                  key=lambda v: (v.visit_on, v.created_at)))
-    return rf.PatientFacts(patient=info, visits=visits,
-                           **{key: tuple(values) for key, values in rows.items()})
 
 
 def patient_evaluation(patient: Patient, *, as_of: date,

@@ -3,7 +3,7 @@ visit", "the most recent antibody result")."""
 
 import datetime as dt
 
-from cadm.services.evaluation import patient_facts
+from cadm.selectors.facts import patient_facts
 from tests.factories import AntibodyFactory, VisitFactory
 
 DAY = dt.date(2025, 6, 1)
