@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 from cadm.models import Site
 from cadm.selectors.patients import patient_list_for
 
-from .models import ScreeningItem, ScreeningPlan
+from .models import CancerScreeningRecord, ScreeningItem, ScreeningPlan
 
 # The window of the "due soon" list, today and the last day included (issue: next 30 days).
 DUE_SOON_DAYS = 30
@@ -68,3 +68,13 @@ def cohort_items_for(*, user, site: Site | None = None, today: dt.date) -> Cohor
         overdue=items.filter(status=ScreeningItem.Status.OVERDUE)
         .order_by("due_on", "plan__patient__family_name", "pk"),
     )
+
+
+def screening_findings_open(plan: ScreeningPlan) -> list:
+    """Screening records that found something and that no recorded outcome settles yet."""
+    findings = CancerScreeningRecord.objects.filter(
+        patient_id=plan.patient_id, result__in=("finding", "cancer_found")).exclude(
+        status="entered_in_error").order_by("observed_on")
+    if plan.outcome_on:
+        findings = findings.filter(observed_on__gt=plan.outcome_on)
+    return list(findings)

@@ -20,12 +20,12 @@ from cadm.validation import check_date
 
 from . import planning
 from .models import (
-    CancerScreeningRecord,
     ScreeningComponent,
     ScreeningItem,
     ScreeningPlan,
     ScreeningPlanEvent,
 )
+from .selectors import screening_findings_open
 
 TIER_WORDS = {"standard": "standard", "moderate": "moderate", "high": "high",
               "not_applicable": "not applicable"}
@@ -168,16 +168,6 @@ def _day(label: str, day: date, *, plan: ScreeningPlan, today: date) -> None:
 def _locked(plan: ScreeningPlan) -> ScreeningPlan:
     """The plan row, locked: two clinicians deciding at once cannot both win."""
     return ScreeningPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
-
-
-def screening_findings_open(plan: ScreeningPlan) -> list:
-    """Screening records that found something and that no recorded outcome settles yet."""
-    findings = CancerScreeningRecord.objects.filter(
-        patient_id=plan.patient_id, result__in=("finding", "cancer_found")).exclude(
-        status="entered_in_error").order_by("observed_on")
-    if plan.outcome_on:
-        findings = findings.filter(observed_on__gt=plan.outcome_on)
-    return list(findings)
 
 
 @transaction.atomic

@@ -15,9 +15,9 @@ from cadm.views.access import requires
 
 from ..forms import ComponentFormSet, EndScreeningForm, OutcomeForm, ReopenForm
 from ..models import ScreeningItem, ScreeningPlan
+from ..selectors import screening_findings_open
 from ..services import (
     screening_component_record,
-    screening_findings_open,
     screening_outcome_record,
     screening_plan_close,
     screening_plan_reopen,
