@@ -41,7 +41,7 @@ def _filled(section_formsets) -> list:
             for form in formset.forms if form.has_changed()]
 
 
-def _save(request, patient, save, filled, form) -> bool:
+def _save(request, save, filled, form) -> bool:
     """Call the service; show what it refused on the row or form it belongs to. True when
     saved (or already saved by an identical earlier submission)."""
     try:
@@ -85,7 +85,7 @@ def visit_new(request, public_id):
                              token=once.token())
                 messages.success(request, f"Visit of {data['visit_on']:%d %b %Y} saved.")
 
-            if _save(request, patient, save, _filled(formsets), form):
+            if _save(request, save, _filled(formsets), form):
                 return redirect("patient-detail", public_id=patient.public_id)
     return render(request, "cadm/visit_form.html", {
         "patient": patient, "form": form, "formsets": formsets, "full": full, "once": once,
@@ -116,7 +116,7 @@ def results_new(request, public_id, section_key):
                             token=once.token())
                 messages.success(request, f"{section.title}: {len(rows)} saved.")
 
-            if _save(request, patient, save, filled, date_form):
+            if _save(request, save, filled, date_form):
                 return redirect("patient-detail", public_id=patient.public_id)
         else:
             messages.error(request, "Nothing was saved: correct the fields marked below.")
