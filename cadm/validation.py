@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from cadm.exceptions import DomainError
 from cadm.rules import measurements
 
 
@@ -28,6 +29,15 @@ def check_date(label: str, day: date, *, today: date, birth_date: date | None = 
             f"{today.isoformat()}.",
             code="before_birth",
         )
+
+
+def check_date_or_refuse(label: str, day: date, *, today: date,
+                         birth_date: date | None = None) -> None:
+    """check_date for a service whose refusals are DomainErrors (one message, no field)."""
+    try:
+        check_date(label, day, today=today, birth_date=birth_date)
+    except ValidationError as exc:
+        raise DomainError(exc.messages[0]) from None
 
 
 def check_measurement(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, require
@@ -16,7 +15,7 @@ from cadm.sections import get_section
 from cadm.services.audit import audit_record
 from cadm.services.evaluation import evaluation_after_commit
 from cadm.services.visits import results_add
-from cadm.validation import check_date
+from cadm.validation import check_date_or_refuse
 
 from . import planning
 from .models import (
@@ -125,10 +124,7 @@ def screening_component_record(*, actor, component: ScreeningComponent, done_on:
     as a cancer-screening record (its result the worst of the tests), which the rules read."""
     require(actor, Perm.RESULT_RECORD)
     item, patient = component.item, component.item.plan.patient
-    try:
-        check_date("Date done", done_on, today=today, birth_date=patient.birth_date)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0]) from None
+    check_date_or_refuse("Date done", done_on, today=today, birth_date=patient.birth_date)
     component.done_on, component.result, component.note = done_on, result, note
     component.recorded_by = actor
     component._history_user = actor
@@ -159,10 +155,7 @@ def _record_panel(actor, item: ScreeningItem, components) -> None:
 
 
 def _day(label: str, day: date, *, plan: ScreeningPlan, today: date) -> None:
-    try:
-        check_date(label, day, today=today, birth_date=plan.patient.birth_date)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0]) from None
+    check_date_or_refuse(label, day, today=today, birth_date=plan.patient.birth_date)
 
 
 def _locked(plan: ScreeningPlan) -> ScreeningPlan:

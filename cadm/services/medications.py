@@ -16,7 +16,7 @@ from cadm.permissions import Perm
 from cadm.rules import vocabulary as v
 from cadm.rules.measurements import fmt
 from cadm.selectors.rulesets import ruleset_active
-from cadm.validation import check_date
+from cadm.validation import check_date_or_refuse
 
 from .audit import audit_record
 from .evaluation import evaluation_after_commit
@@ -67,10 +67,7 @@ def _current(medication: Medication) -> Medication:
 
 
 def _check_day(label: str, day: date, *, course: Medication, today: date) -> None:
-    try:
-        check_date(label, day, today=today, birth_date=course.patient.birth_date)
-    except ValidationError as exc:
-        raise DomainError(exc.messages[0]) from None
+    check_date_or_refuse(label, day, today=today, birth_date=course.patient.birth_date)
     if day < course.observed_on:
         raise DomainError(f"{label}: {day.isoformat()} is before the start of the course "
                           f"({course.observed_on.isoformat()}).")
