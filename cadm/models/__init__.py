@@ -1,4 +1,5 @@
 from .audit import AuditEvent
+from .firings import RuleFiring
 from .flags import Flag, FlagAction, OverrideReason, Severity
 from .jobs import JobRun
 from .patients import Patient
@@ -32,6 +33,7 @@ __all__ = [
     "MuscleStudy",
     "Patient",
     "RecordStatus",
+    "RuleFiring",
     "RuleSetVersion",
     "Severity",
     "Site",

@@ -3,13 +3,20 @@ from django.db import models
 
 
 class JobRun(models.Model):
-    """A background job a person may need to watch: progress, outcome and error text."""
+    """A background job a person may need to watch: progress, outcome and error text.
+
+    The row, not the broker's message, is the source of truth (cadm/jobs.py): a job is claimed
+    by one worker at a time (`claim`), which beats `heartbeat_at` after every chunk; a running
+    job whose heartbeat is stale is reclaimed and resumes after `cursor`, the last patient id
+    whose chunk committed. A queued job whose message was lost is sent again.
+    """
 
     class State(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     kind = models.CharField(max_length=60)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
@@ -18,15 +25,33 @@ class JobRun(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    ruleset = models.ForeignKey("cadm.RuleSetVersion", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="jobs",
+                                help_text="The rule-set version the job belongs to, if any")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Fault tolerance (cadm/jobs.py).
+    cursor = models.BigIntegerField(default=0, help_text="Last patient id whose chunk committed")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim = models.CharField(max_length=64, blank=True, help_text="Token of the run that owns "
+                                                                  "the job while it runs")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="When the message was last handed to the "
+                                                   "broker")
+    dispatch_error = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)

@@ -35,6 +35,9 @@ class RuleSetVersion(models.Model):
     change_note = models.TextField()
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="The version that was active "
+                                                             "when this one was activated")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
