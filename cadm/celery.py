@@ -15,6 +15,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: requeue jobs whose worker is gone, resend queued jobs whose message was lost.
+    "jobs-recover": {"task": "cadm.tasks.jobs_recover_task", "schedule": 60.0},
     # 02:30 UTC: re-evaluate every patient as of the new day (time-driven flags).
     "daily-sweep": {"task": "cadm.tasks.daily_sweep_task", "schedule": crontab(hour=2, minute=30)},
 }

@@ -1,23 +1,67 @@
-"""Background jobs that a person may watch: a registry of job kinds and their runner.
+"""Background jobs that a person may watch, and that finish whatever happens to the worker.
 
-A kind is a function `(job, progress) -> dict`; `progress(done, total)` updates the row the UI
-shows. The runner records state, timing and error text, so a failure is visible, not a log
-line. Cohort re-evaluation, the daily sweep and rule previews register their kinds here.
+The job row (JobRun) is the source of truth, not the broker's message:
+
+- Hand-over. A job is created in the caller's transaction and sent to the broker once that
+  commits (`job_dispatch`). A broker that is down leaves the job `queued` with the error on
+  its row; `jobs_recover` (beat, every minute, and each worker at start-up) sends again every
+  queued job never sent, or sent long ago (a message lost with a restarted broker).
+- Ownership. A worker claims a job (`queued`, or `running` with a stale heartbeat) under a
+  fresh token, in a locked read: two deliveries of one message cannot both run it. Every
+  write of the run is conditional on that token, so a run whose job was reclaimed stops.
+- Progress. A cohort job works through the patients in chunks of ids (`CohortJob`): the
+  chunk's work and the job row's cursor, counts and heartbeat commit in one transaction, so
+  a worker killed mid-chunk loses only that chunk, which the next run redoes. The flags end
+  as an uninterrupted run's; the counts are not doubled.
+- Liveness. A running job whose heartbeat is older than JOB_STALE_SECONDS is reclaimed and
+  resumes after its cursor. After JOB_MAX_ATTEMPTS claims it fails, with the reason on its row.
+  A database that drops mid-job puts the job back in the queue, not in `failed`.
+
+A plain kind is a function `(job, progress) -> dict` run in one go; `progress(done, total)`
+also beats the heartbeat. Kinds register here: cohort re-evaluation (cadm/services/cohort.py),
+rule-set activation (rulesets.py) and preview (preview.py).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from cadm.models import JobRun
+from cadm.models import JobRun, Patient
 
 logger = logging.getLogger(__name__)
+State = JobRun.State
 JobFunction = Callable[[JobRun, Callable[[int, int], None]], dict]
-_kinds: dict[str, JobFunction] = {}
+ERRORS_KEPT = 50  # per-patient errors listed on the row; the count goes on
+
+
+@dataclass(frozen=True)
+class CohortJob:
+    """A job over every patient, one chunk of ids at a time (see the module docstring).
+
+    `chunk(job, ids, result)` does the work for those patients inside the chunk's transaction
+    and adds to `result` (JSON, kept on the row between chunks). `begin(job)` gives the first
+    result; `stop(job)` a reason to stop before the next chunk (state `cancelled`).
+    """
+
+    chunk: Callable[[JobRun, list[int], dict], None]
+    begin: Callable[[JobRun], dict] = lambda job: {}
+    stop: Callable[[JobRun], str | None] = lambda job: None
+
+
+_kinds: dict[str, JobFunction | CohortJob] = {}
+
+
+class ClaimLost(Exception):
+    """This run's job was reclaimed by another run (after a stale heartbeat)."""
 
 
 def job_kind(name: str):
@@ -28,39 +72,203 @@ def job_kind(name: str):
     return decorator
 
 
-def job_run_start(*, actor, kind: str, params: dict | None = None) -> JobRun:
-    """Create the job row and queue it once the caller's transaction commits."""
-    from cadm.tasks import job_run_task
-
-    if kind not in _kinds:
-        raise ValueError(f"Unknown job kind {kind!r}.")
-    job = JobRun.objects.create(kind=kind, created_by=actor, params=params or {})
-    transaction.on_commit(lambda: job_run_task.delay(job.pk))
+def cohort_job_kind(name: str, job: CohortJob) -> CohortJob:
+    _kinds[name] = job
     return job
 
 
-def job_run_execute(job_id: int) -> JobRun:
-    job = JobRun.objects.get(pk=job_id)
-    if job.state in (JobRun.State.DONE, JobRun.State.RUNNING):
-        return job  # a redelivered message must not run the work twice
-    job.state, job.started_at, job.error = JobRun.State.RUNNING, timezone.now(), ""
-    job.save(update_fields=["state", "started_at", "error"])
+def stale_after() -> timedelta:
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
 
-    def progress(done: int, total: int) -> None:
-        JobRun.objects.filter(pk=job.pk).update(progress=done, total=total)
+
+def job_is_stale(job: JobRun, now=None) -> bool:
+    """Running, but no heartbeat for longer than JOB_STALE_SECONDS: its worker is gone."""
+    now = now or timezone.now()
+    return job.state == State.RUNNING and (job.heartbeat_at is None
+                                           or job.heartbeat_at < now - stale_after())
+
+
+def job_run_start(*, actor, kind: str, params: dict | None = None, ruleset=None) -> JobRun:
+    """Create the job row and send it to the broker once the caller's transaction commits."""
+    if kind not in _kinds:
+        raise ValueError(f"Unknown job kind {kind!r}.")
+    job = JobRun.objects.create(kind=kind, created_by=actor, params=params or {},
+                                ruleset=ruleset, total=Patient.objects.count())
+    transaction.on_commit(lambda: job_dispatch(job.pk))
+    return job
+
+
+def job_dispatch(job_id: int) -> bool:
+    """Hand the job to the broker. A broker that is down is not an error for the caller: the
+    row keeps the failure and `jobs_recover` sends it again. Without a broker the task runs
+    here, now (eager mode)."""
+    from cadm.tasks import job_run_task
 
     try:
-        result = _kinds[job.kind](job, progress)
-    except Exception as exc:  # any failure is recorded on the row, where the UI shows it
-        logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        JobRun.objects.filter(pk=job.pk).update(
-            state=JobRun.State.FAILED, error=f"{type(exc).__name__}: {exc}",
-            finished_at=timezone.now(),
-        )
-        job.refresh_from_db()
+        job_run_task.apply_async((job_id,))
+    except Exception as exc:  # noqa: BLE001 - kombu raises many types; the row records it
+        logger.warning("Job %s could not be sent to the broker: %s", job_id, type(exc).__name__)
+        JobRun.objects.filter(pk=job_id).update(
+            dispatch_error=f"{type(exc).__name__}: the task queue could not be reached")
+        return False
+    JobRun.objects.filter(pk=job_id).update(dispatched_at=timezone.now(), dispatch_error="")
+    return True
+
+
+def _claim(job_id: int, token: str) -> JobRun | None:
+    now = timezone.now()
+    with transaction.atomic():
+        job = JobRun.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or not (job.state == State.QUEUED or job_is_stale(job, now)):
+            return None  # finished, or alive in another worker
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            job.state, job.finished_at, job.claim = State.FAILED, now, ""
+            job.error = (f"Stopped after {job.attempts} attempts: the worker running it was "
+                         f"lost each time (after {job.progress} of {job.total} patients). "
+                         f"Retry it once the workers are healthy.")
+            job.save(update_fields=["state", "finished_at", "claim", "error"])
+            return None
+        job.state, job.claim, job.heartbeat_at = State.RUNNING, token, now
+        job.attempts += 1
+        job.started_at = job.started_at or now
+        job.error = ""
+        job.save(update_fields=["state", "claim", "heartbeat_at", "attempts", "started_at",
+                                "error"])
         return job
-    JobRun.objects.filter(pk=job.pk).update(
-        state=JobRun.State.DONE, result=result or {}, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
+
+
+def _owned(job: JobRun):
+    return JobRun.objects.filter(pk=job.pk, claim=job.claim, state=State.RUNNING)
+
+
+def _finish(job: JobRun, state: str, **fields) -> None:
+    _owned(job).update(state=state, finished_at=timezone.now(), claim="", **fields)
+
+
+def job_run_execute(job_id: int) -> JobRun:
+    """Run a job if it is queued or its worker is gone; otherwise leave it alone (a
+    redelivered message, a job alive in another worker, a finished job)."""
+    job = _claim(job_id, uuid.uuid4().hex)
+    if job is None:
+        return JobRun.objects.get(pk=job_id)
+    kind = _kinds.get(job.kind)
+    try:
+        if kind is None:
+            raise LookupError(f"unknown job kind {job.kind!r} in this worker")
+        if isinstance(kind, CohortJob):
+            _run_cohort(job, kind)
+        else:
+            _run_plain(job, kind)
+    except ClaimLost:
+        logger.warning("Job %s was reclaimed by another run; this run stops", job.pk)
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away: the job is not wrong, it is interrupted. Back to the queue
+        # if the row can be written; else its heartbeat goes stale and recovery takes it.
+        logger.warning("Job %s interrupted: %s", job.pk, type(exc).__name__)
+        try:
+            _owned(job).update(state=State.QUEUED, claim="", dispatched_at=None,
+                               error=f"Interrupted ({type(exc).__name__}): resumes "
+                                     f"automatically")
+        except DatabaseError:
+            pass
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded where the UI shows it
+        logger.exception("Job %s (%s) failed", job.pk, job.kind)
+        _finish(job, State.FAILED, error=f"{type(exc).__name__}: {exc}")
+    return JobRun.objects.get(pk=job_id)
+
+
+def _run_plain(job: JobRun, func: JobFunction) -> None:
+    def progress(done: int, total: int) -> None:
+        if not _owned(job).update(progress=done, total=total, heartbeat_at=timezone.now()):
+            raise ClaimLost
+
+    result = func(job, progress)
+    _finish(job, State.DONE, result=result or {})
+
+
+def cohort_chunks_after(cursor: int, size: int | None = None) -> list[int]:
+    """The next patient ids after `cursor`, read by keyset: memory does not grow with the
+    cohort, and a resumed job starts where the last committed chunk ended."""
+    size = size or settings.COHORT_CHUNK_SIZE
+    return list(Patient.objects.filter(pk__gt=cursor).order_by("pk")
+                .values_list("pk", flat=True)[:size])
+
+
+def _run_cohort(job: JobRun, kind: CohortJob) -> None:
+    result = job.result if job.cursor or job.result else kind.begin(job)
+    while True:
+        reason = kind.stop(job)
+        if reason:
+            _finish(job, State.CANCELLED, result={**result, "stopped": reason})
+            return
+        ids = cohort_chunks_after(job.cursor)
+        if not ids:
+            break
+        result = {**result}
+        with transaction.atomic():
+            kind.chunk(job, ids, result)
+            progress = job.progress + len(ids)
+            if not _owned(job).update(cursor=ids[-1], progress=progress,
+                                      total=max(job.total, progress), result=result,
+                                      heartbeat_at=timezone.now()):
+                raise ClaimLost  # rolls the chunk back: the run that owns the job redoes it
+        job.cursor, job.progress, job.total = ids[-1], progress, max(job.total, progress)
+    _finish(job, State.DONE, result=result)
+
+
+def errors_add(result: dict, patient_id: int, exc: Exception) -> None:
+    """A patient whose evaluation failed: named by id on the row (the rest go on)."""
+    result["error_count"] = result.get("error_count", 0) + 1
+    errors = result.setdefault("errors", [])
+    if len(errors) < ERRORS_KEPT:
+        errors.append(f"patient id {patient_id}: {type(exc).__name__}")
+
+
+def jobs_recover(now=None) -> dict:
+    """Nothing stays stuck: a running job whose worker is gone goes back to the queue, and
+    every queued job whose message may be lost is sent again (a duplicate message is harmless:
+    the claim lets one run)."""
+    now = now or timezone.now()
+    stale = JobRun.objects.filter(state=State.RUNNING).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - stale_after()))
+    requeued = []
+    for job in stale:
+        with transaction.atomic():
+            job = JobRun.objects.select_for_update().get(pk=job.pk)
+            if job_is_stale(job, now):
+                job.state, job.claim, job.dispatched_at = State.QUEUED, "", None
+                job.error = (f"The worker stopped after {job.progress} of {job.total} "
+                             f"patients; resumed automatically")
+                job.save(update_fields=["state", "claim", "dispatched_at", "error"])
+                requeued.append(job.pk)
+    resend_before = now - timedelta(seconds=settings.JOB_REDISPATCH_SECONDS)
+    lost = (JobRun.objects.filter(state=State.QUEUED)
+            .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend_before))
+            .order_by("pk").values_list("pk", flat=True))
+    sent = [job_id for job_id in lost if job_dispatch(job_id)]
+    if requeued or sent:
+        logger.info("Job recovery: %d requeued, %d sent", len(requeued), len(sent))
+    return {"requeued": requeued, "sent": sent}
+
+
+@transaction.atomic
+def job_retry(*, actor, job: JobRun) -> JobRun:
+    """A person asks for a failed, cancelled-by-fault or stale job to run again: it resumes
+    after its last committed chunk, with a fresh allowance of attempts."""
+    from cadm.exceptions import DomainError, require
+    from cadm.permissions import Perm
+    from cadm.services.audit import audit_record
+
+    require(actor, Perm.RULESET_MANAGE)
+    job = JobRun.objects.select_for_update().get(pk=job.pk)
+    if not (job.state == State.FAILED or job_is_stale(job)):
+        raise DomainError(f"Job #{job.pk} is {job.get_state_display().lower()}: only a failed "
+                          f"job, or a running one whose worker is gone, can be retried.")
+    job.state, job.claim, job.attempts, job.dispatched_at = State.QUEUED, "", 0, None
+    job.finished_at, job.error = None, ""
+    job.save(update_fields=["state", "claim", "attempts", "dispatched_at", "finished_at",
+                            "error"])
+    audit_record(actor=actor, action="job.retry", target=job,
+                 detail={"kind": job.kind, "after_patient_id": job.cursor})
+    transaction.on_commit(lambda: job_dispatch(job.pk))
     return job

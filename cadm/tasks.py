@@ -1,14 +1,32 @@
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.jobs import job_run_execute, job_run_start
+from cadm.jobs import job_run_execute, job_run_start, jobs_recover
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def job_run_task(job_id: int) -> str:
-    """Run a recorded job by id (idempotent: a finished job is not run again)."""
+    """Run a recorded job by id. Idempotent: a finished job, or one alive in another worker,
+    is left alone; a job whose worker is gone is resumed (cadm/jobs.py)."""
     return job_run_execute(job_id).state
+
+
+@shared_task
+def jobs_recover_task() -> dict:
+    """Beat, every minute, and each worker at start-up: requeue jobs whose worker is gone and
+    send again queued jobs whose message may be lost."""
+    return jobs_recover()
+
+
+@worker_ready.connect
+def _recover_when_a_worker_starts(sender=None, **kwargs) -> None:
+    # A worker that starts may be the one replacing a killed worker: send what is queued now,
+    # and look again once a running job of the dead worker can be seen to be stale.
+    jobs_recover_task.apply_async()
+    jobs_recover_task.apply_async(countdown=settings.JOB_STALE_SECONDS + 1)
 
 
 @shared_task

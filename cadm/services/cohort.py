@@ -1,36 +1,44 @@
-"""Cohort-wide re-evaluation: the daily sweep (time-driven flags) and rule-set activation."""
+"""Cohort-wide re-evaluation: the daily sweep (time-driven flags), on the chunked cohort
+runner of cadm/jobs.py that activation and preview use too."""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
 
-from cadm.jobs import job_kind
-from cadm.models import JobRun, Patient
+from cadm.jobs import CohortJob, cohort_job_kind, errors_add
+from cadm.models import JobRun
 
 from .evaluation import patient_reevaluate
 
 logger = logging.getLogger(__name__)
-CHUNK = 200
+SWEEP_KIND = "cohort-reevaluate"
+COUNTS = ("opened", "updated", "reopened", "resolved")
 
 
-@job_kind("cohort-reevaluate")
-def cohort_reevaluate(job: JobRun, progress) -> dict:
-    """Every patient once, as of the job's date. Patients are read in chunks of ids so memory
-    does not grow with the cohort; one patient's failure is recorded and the sweep goes on."""
+def reevaluation_begin(job: JobRun) -> dict:
+    return {"as_of": job.params["as_of"], "patients": 0, **dict.fromkeys(COUNTS, 0),
+            "errors": [], "error_count": 0}
+
+
+def reevaluation_add(result: dict, outcome) -> None:
+    result["patients"] += 1
+    for key in COUNTS:
+        result[key] += len(getattr(outcome, key))
+
+
+def _sweep_chunk(job: JobRun, ids: list[int], result: dict) -> None:
+    """Each patient in a savepoint (patient_reevaluate is atomic): one patient's failure is
+    recorded, the others go on."""
     as_of = date.fromisoformat(job.params["as_of"])
-    ids = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
-    totals = {"opened": 0, "updated": 0, "reopened": 0, "resolved": 0}
-    errors: list[str] = []
-    for done, patient_id in enumerate(ids, start=1):
+    for patient_id in ids:
         try:
             outcome = patient_reevaluate(patient_id, as_of=as_of)
         except Exception as exc:  # noqa: BLE001 - recorded on the job; the sweep continues
             logger.exception("Re-evaluation failed for patient id %s", patient_id)
-            errors.append(f"patient id {patient_id}: {type(exc).__name__}")
+            errors_add(result, patient_id, exc)
         else:
-            for key in totals:
-                totals[key] += len(getattr(outcome, key))
-        if done % 25 == 0 or done == len(ids):
-            progress(done, len(ids))
-    return {"as_of": as_of.isoformat(), "patients": len(ids), **totals, "errors": errors}
+            reevaluation_add(result, outcome)
+
+
+cohort_job_kind(SWEEP_KIND, CohortJob(chunk=_sweep_chunk, begin=reevaluation_begin))

@@ -35,14 +35,27 @@ def patient_evaluation(patient: Patient, *, as_of: date,
 def patient_reevaluate(patient_id: int, *, as_of: date | None = None,
                        ruleset: RuleSetVersion | None = None) -> ReconcileResult:
     """Evaluate and reconcile the stored flags; idempotent for the same data and day."""
+    return patient_reevaluate_compared(patient_id, as_of=as_of, ruleset=ruleset)[0]
+
+
+@transaction.atomic
+def patient_reevaluate_compared(patient_id: int, *, as_of: date | None = None,
+                                ruleset: RuleSetVersion | None = None,
+                                other: RuleSetVersion | None = None
+                                ) -> tuple[ReconcileResult, Evaluation, Evaluation | None]:
+    """patient_reevaluate, and what `other` (e.g. the version an activation replaced) says
+    of the same facts on the same day, without storing it: a like-with-like comparison."""
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     ruleset = ruleset or ruleset_active()
     as_of = as_of or timezone.localdate()
-    evaluation = patient_evaluation(patient, as_of=as_of, ruleset=ruleset)
+    facts = patient_facts(patient)
+    evaluation = evaluate(facts, ruleset.params, as_of, version=ruleset.number, validated=True)
     result = flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
     for hook in after_evaluation_hooks():  # e.g. the screening plan follows the tier
         hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
-    return result
+    compared = (evaluate(facts, other.params, as_of, version=other.number, validated=True)
+                if other else None)
+    return result, evaluation, compared
 
 
 def evaluation_after_commit(patient: Patient) -> None:

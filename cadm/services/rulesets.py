@@ -20,15 +20,16 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, require
-from cadm.jobs import job_kind, job_run_start
-from cadm.models import JobRun, Patient, RuleSetVersion
+from cadm.jobs import CohortJob, cohort_job_kind, errors_add, job_run_start
+from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.rules.params import SPEC_BY_KEY, ParamError, validate_params
-from cadm.selectors.rulesets import ACTIVATE_KIND, cohort_patient_id_chunks
+from cadm.selectors.rulesets import ACTIVATE_KIND
 
 from .audit import audit_record
+from .cohort import reevaluation_add, reevaluation_begin
 from .concurrency import version_check
-from .evaluation import patient_reevaluate
+from .evaluation import patient_reevaluate_compared
 
 logger = logging.getLogger(__name__)
 State = RuleSetVersion.State
@@ -179,10 +180,10 @@ def ruleset_activate(*, actor, version: RuleSetVersion, as_of: date | None = Non
         previous.save(update_fields=["state", "retired_at"])
         audit_record(actor=actor, action="ruleset.retire", target=previous,
                      detail={"number": previous.number, "replaced_by": version.number})
-    version.state, version.activated_at = State.ACTIVE, now
+    version.state, version.activated_at, version.replaces = State.ACTIVE, now, previous
     try:
         with transaction.atomic():  # a savepoint, so the error below is a clean refusal
-            version.save(update_fields=["state", "activated_at"])
+            version.save(update_fields=["state", "activated_at", "replaces"])
     except IntegrityError:  # exactly_one_active_ruleset: another activation won the race
         raise DomainError("Another version was activated at the same moment: reload the "
                           "page and check which version is active.") from None
@@ -208,36 +209,50 @@ def ruleset_reevaluation_rerun(*, actor, version: RuleSetVersion,
 
 def _reevaluation_start(*, actor, version: RuleSetVersion, as_of: date | None) -> JobRun:
     as_of = as_of or timezone.localdate()
-    return job_run_start(actor=actor, kind=ACTIVATE_KIND,
+    return job_run_start(actor=actor, kind=ACTIVATE_KIND, ruleset=version,
                          params={"ruleset": version.number, "as_of": as_of.isoformat()})
 
 
-@job_kind(ACTIVATE_KIND)
-def ruleset_activation_reevaluate(job: JobRun, progress) -> dict:
-    """Every patient once, with the activated version: flags open, update, resolve, and every
-    live flag records the new version. Idempotent: a second run changes no row. It stops if
-    another version has been activated meanwhile (that one's job takes over)."""
-    version = RuleSetVersion.objects.get(number=job.params["ruleset"])
-    as_of = date.fromisoformat(job.params["as_of"])
-    total, done = Patient.objects.count(), 0
-    totals = {"opened": 0, "updated": 0, "reopened": 0, "resolved": 0}
-    errors: list[str] = []
-    progress(0, total)
-    for chunk in cohort_patient_id_chunks():
-        if not RuleSetVersion.objects.filter(pk=version.pk, state=State.ACTIVE).exists():
-            errors.append(f"stopped after {done} patients: v{version.number} is no longer "
-                          f"active")
-            break
-        for patient_id in chunk:
-            try:
-                outcome = patient_reevaluate(patient_id, as_of=as_of, ruleset=version)
-            except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
-                logger.exception("Re-evaluation failed for patient id %s", patient_id)
-                errors.append(f"patient id {patient_id}: {type(exc).__name__}")
-                continue
-            for key in totals:
-                totals[key] += len(getattr(outcome, key))
-        done += len(chunk)
-        progress(done, max(total, done))
-    return {"as_of": as_of.isoformat(), "ruleset": version.number, "patients": done,
-            **totals, "errors": errors}
+def _activation_begin(job: JobRun) -> dict:
+    replaced = job.ruleset.replaces
+    return {**reevaluation_begin(job), "ruleset": job.ruleset.number,
+            "comparison": {"previous": replaced.number if replaced else None,
+                           "as_of": job.params["as_of"], "patients": 0, "codes": {}}}
+
+
+def _activation_chunk(job: JobRun, ids: list[int], result: dict) -> None:
+    """Each patient with the activated version (flags open, update, resolve; every live flag
+    records the version), and with the version it replaced, unstored, on the same facts and
+    day: the counts behind the rule alarms (cadm/selectors/metrics.py)."""
+    version, as_of = job.ruleset, date.fromisoformat(job.params["as_of"])
+    comparison = result["comparison"]
+    replaced = version.replaces if comparison["previous"] is not None else None
+    for patient_id in ids:
+        try:
+            outcome, now, before = patient_reevaluate_compared(
+                patient_id, as_of=as_of, ruleset=version, other=replaced)
+        except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
+            logger.exception("Re-evaluation failed for patient id %s", patient_id)
+            errors_add(result, patient_id, exc)
+            continue
+        reevaluation_add(result, outcome)
+        comparison["patients"] += 1
+        fired_before = {f.code for f in before.flags} if before else set()
+        fired_now = {f.code for f in now.flags}
+        for code in fired_before | fired_now:
+            counts = comparison["codes"].setdefault(code, [0, 0])
+            counts[0] += code in fired_before
+            counts[1] += code in fired_now
+
+
+def _activation_stop(job: JobRun) -> str | None:
+    """Another version activated meanwhile: its own job re-evaluates the cohort."""
+    current = RuleSetVersion.objects.filter(state=State.ACTIVE).values_list("number", flat=True)
+    if job.ruleset.number not in current:
+        return (f"v{job.ruleset.number} is no longer active"
+                + (f" (v{current[0]} is): its job re-evaluates the cohort" if current else ""))
+    return None
+
+
+cohort_job_kind(ACTIVATE_KIND, CohortJob(chunk=_activation_chunk, begin=_activation_begin,
+                                         stop=_activation_stop))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cadm.exceptions import ConcurrentEdit, DomainError
 from cadm.forms.rulesets import CloneForm, ReviewForm, RuleSetDraftForm, errors_from
 from cadm.forms.submissions import OnceForm
+from cadm.jobs import job_is_stale
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors import metrics
@@ -207,10 +208,9 @@ def ruleset_job_status(request, job_id):
         job = sel.ruleset_job_get(job_id)
     except JobRun.DoesNotExist:
         raise Http404 from None
-    finished = job.state in (JobRun.State.DONE, JobRun.State.FAILED)
     return JsonResponse({
         "id": job.pk, "kind": job.kind, "state": job.state, "progress": job.progress,
-        "total": job.total, "finished": finished,
+        "total": job.total, "finished": job.finished, "stale": job_is_stale(job),
         "cancel_requested": bool(job.params.get("cancel_requested_at")),
-        "cancelled": bool((job.result or {}).get("cancelled")), "error": job.error,
+        "cancelled": job.state == JobRun.State.CANCELLED, "error": job.error,
     })

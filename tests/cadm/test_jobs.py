@@ -60,7 +60,8 @@ def test_done_job_is_not_run_again():
 def test_finished_or_running_job_is_left_alone(state):
     started = timezone.now()
     job = JobRun.objects.create(kind="test-jobs-record-call", state=state,
-                                result={"kept": True}, started_at=started)
+                                result={"kept": True}, started_at=started,
+                                heartbeat_at=started)  # alive in another worker
 
     returned = job_run_execute(job.pk)
 

@@ -6,7 +6,7 @@ import pytest
 from cadm.jobs import job_run_execute
 from cadm.models import Flag, FlagAction, Patient, RuleSetVersion
 from cadm.services import rulesets
-from cadm.services.evaluation import patient_reevaluate
+from cadm.services.evaluation import patient_reevaluate, patient_reevaluate_compared
 from tests.cadm.rulesets.builders import FERRITIN_KEY, approved, mda5_patient, run_queued
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +37,9 @@ def test_activation_reevaluates_every_patient_exactly_once(
 
     def recording(patient_id, **kwargs):
         calls.append((patient_id, kwargs["ruleset"].number))
-        return patient_reevaluate(patient_id, **kwargs)
+        return patient_reevaluate_compared(patient_id, **kwargs)
 
-    monkeypatch.setattr(rulesets, "patient_reevaluate", recording)
+    monkeypatch.setattr(rulesets, "patient_reevaluate_compared", recording)
     job = activate(django_capture_on_commit_callbacks, second_admin, version)
     ids = sorted(Patient.objects.values_list("pk", flat=True))
     assert sorted(calls) == [(pid, version.number) for pid in ids]
@@ -84,8 +84,9 @@ def test_a_superseded_activation_job_stops(cohort, rules_admin, second_admin,
     activate(django_capture_on_commit_callbacks, rules_admin, v3)
     before = flag_rows()
     stale = job_run_execute(stale.pk)
-    assert stale.result["patients"] == 0
-    assert "v2 is no longer active" in stale.result["errors"][0]
+    assert stale.state == "cancelled" and stale.result["patients"] == 0
+    assert stale.result["stopped"] == ("v2 is no longer active (v3 is): its job re-evaluates "
+                                       "the cohort")
     assert flag_rows() == before
     assert RuleSetVersion.objects.get(state="active") == v3
 
@@ -98,9 +99,9 @@ def test_one_patients_failure_is_recorded_and_the_others_go_on(
     def flaky(patient_id, **kwargs):
         if patient_id == bad:
             raise ValueError("synthetic failure")
-        return patient_reevaluate(patient_id, **kwargs)
+        return patient_reevaluate_compared(patient_id, **kwargs)
 
-    monkeypatch.setattr(rulesets, "patient_reevaluate", flaky)
+    monkeypatch.setattr(rulesets, "patient_reevaluate_compared", flaky)
     job = activate(django_capture_on_commit_callbacks, second_admin, version)
     assert job.state == "done" and job.result["errors"] == [f"patient id {bad}: ValueError"]
     assert job.result["opened"] == 2

@@ -2,14 +2,17 @@
 patients; cancellable; never changes live data."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.apps import apps
 
 from cadm.exceptions import DomainError
+from cadm import jobs
 from cadm.jobs import job_run_execute
 from cadm.models import AuditEvent, Flag, JobRun, Patient
 from cadm.services import preview
+from cadm.selectors.rulesets import PREVIEW_KIND
 from cadm.services.evaluation import patient_reevaluate
 from tests.cadm.rulesets.builders import (
     FERRITIN_KEY,
@@ -66,7 +69,7 @@ def test_preview_counts_open_close_and_severity_changes_per_rule(
     assert (baseline["open"], baseline["close"], baseline["severity"]) == (0, 0, 3)
     assert baseline["transitions"] == {"critical→warning": 3}
     assert len(baseline["samples"]["severity"]) == 3
-    assert job.result["patients_evaluated"] == 3 and not job.result["cancelled"]
+    assert job.result["patients_evaluated"] == 3 and job.state == "done"
     assert job.result["errors"] == []
 
 
@@ -97,10 +100,11 @@ def test_a_cancelled_preview_stops_and_says_so(cohort, rules_admin, second_admin
     draft = draft_with(rules_admin, **CHANGES)
     with django_capture_on_commit_callbacks(execute=False):
         job = preview.ruleset_preview_start(actor=rules_admin, version=draft)
-    preview.ruleset_preview_cancel(actor=second_admin, job=job)
+    cancelled = preview.ruleset_preview_cancel(actor=second_admin, job=job)
+    assert cancelled.state == "cancelled"  # queued: no worker has it, nothing to wait for
     job = job_run_execute(job.pk)
-    assert job.result["cancelled"] is True and job.result["cancelled_by"] == "ruleadmin2"
-    assert job.result["patients_evaluated"] == 0
+    assert job.state == "cancelled" and job.result["stopped"] == "cancelled by ruleadmin2"
+    assert job.result["patients_evaluated"] == 0 and job.progress == 0
     assert AuditEvent.objects.filter(action="ruleset.preview_cancel",
                                      actor=second_admin).count() == 1
     with pytest.raises(DomainError, match="already finished"):
@@ -108,30 +112,25 @@ def test_a_cancelled_preview_stops_and_says_so(cohort, rules_admin, second_admin
 
 
 def test_cancel_is_checked_between_chunks(site, rheumatologist, rules_admin, monkeypatch,
-                                          django_capture_on_commit_callbacks):
+                                          settings, django_capture_on_commit_callbacks):
     for _ in range(3):
         mda5_patient(site, rheumatologist)
     draft = draft_with(rules_admin)
-
-    def one_by_one():
-        for patient_id in Patient.objects.order_by("pk").values_list("pk", flat=True):
-            yield [patient_id]
-
-    monkeypatch.setattr(preview, "cohort_patient_id_chunks", one_by_one)
-    real_chunk = preview._preview_chunk
+    settings.COHORT_CHUNK_SIZE = 1
+    kind = jobs._kinds[PREVIEW_KIND]
     calls = []
 
-    def chunk_then_cancel(ids, *args):
+    def chunk_then_cancel(job, ids, result):
         calls.append(ids)
-        real_chunk(ids, *args)
+        kind.chunk(job, ids, result)
         if len(calls) == 1:
             preview.ruleset_preview_cancel(actor=rules_admin, job=JobRun.objects.get())
 
-    monkeypatch.setattr(preview, "_preview_chunk", chunk_then_cancel)
+    monkeypatch.setitem(jobs._kinds, PREVIEW_KIND, replace(kind, chunk=chunk_then_cancel))
     job = preview_of(django_capture_on_commit_callbacks, rules_admin, draft)
     assert len(calls) == 1
-    assert job.result["cancelled"] and job.result["patients_evaluated"] == 1
-    assert job.result["patients_total"] == 3
+    assert job.state == "cancelled" and job.result["patients_evaluated"] == 1
+    assert job.result["patients_total"] == 3 and job.progress == 1
 
 
 def test_the_active_version_is_not_previewed(rules_admin, v1):

@@ -261,8 +261,8 @@ def test_job_status_json(client, rules_admin, django_capture_on_commit_callbacks
     client.force_login(rules_admin)
     data = client.get(reverse("ruleset-job-status", args=[job.pk])).json()
     assert data == {"id": job.pk, "kind": "ruleset-preview", "state": "queued", "progress": 0,
-                    "total": 0, "finished": False, "cancel_requested": False,
-                    "cancelled": False, "error": ""}
+                    "total": 0, "finished": False, "stale": False,
+                    "cancel_requested": False, "cancelled": False, "error": ""}
     other = JobRun.objects.create(kind="cohort-reevaluate")
     assert client.get(reverse("ruleset-job-status", args=[other.pk])).status_code == 404
 
