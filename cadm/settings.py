@@ -154,6 +154,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker that is down must not hold a request for long: the job row keeps the failure and
+# the recovery task sends it again (cadm/jobs.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.5, "interval_max": 0.5}
+# Jobs (cadm/jobs.py): a running job whose heartbeat is older than this is reclaimed; a queued
+# job sent this long ago without being claimed is sent again; a job lost this many times fails.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=300)
+JOB_REDISPATCH_SECONDS = env.int("JOB_REDISPATCH_SECONDS", default=600)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+COHORT_CHUNK_SIZE = env.int("COHORT_CHUNK_SIZE", default=25)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="cadm-demo")
 

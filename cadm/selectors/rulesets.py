@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.management.base import CommandError
 from django.db.models import QuerySet
 
-from cadm.models import AuditEvent, JobRun, Patient, RuleSetVersion
+from cadm.models import AuditEvent, JobRun, RuleSetVersion
 from cadm.rules.params import SPECS, ParamSpec
 
 PREVIEW_KIND = "ruleset-preview"
@@ -107,16 +106,3 @@ def ruleset_jobs(version: RuleSetVersion, kind: str) -> QuerySet[JobRun]:
 
 def ruleset_job_get(job_id: int) -> JobRun:
     return JobRun.objects.get(pk=job_id, kind__in=(PREVIEW_KIND, ACTIVATE_KIND))
-
-
-def cohort_patient_id_chunks(size: int = 25) -> Iterator[list[int]]:
-    """Every patient id, in chunks read by keyset, so memory does not grow with the cohort.
-    Small chunks: the progress bar moves and a preview's cancel request is seen soon."""
-    last = 0
-    while True:
-        chunk = list(Patient.objects.filter(pk__gt=last).order_by("pk")
-                     .values_list("pk", flat=True)[:size])
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1]
