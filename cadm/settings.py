@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # After authentication and messages: its page extends base.html, which reads the user.
+    "cadm.middleware_rulesets.NoActiveRuleSetMiddleware",
     # Last, as django-axes asks: it must see the authentication outcome.
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,6 +173,7 @@ JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=300)
 JOB_REDISPATCH_SECONDS = env.int("JOB_REDISPATCH_SECONDS", default=600)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 COHORT_CHUNK_SIZE = env.int("COHORT_CHUNK_SIZE", default=25)
+JOB_RECOVER_ON_WORKER_START = env.bool("JOB_RECOVER_ON_WORKER_START", default=True)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="cadm-demo")
 

@@ -22,3 +22,6 @@ STORAGES = {
 # Lockout is tested explicitly; elsewhere the test client logs in with force_login.
 AXES_ENABLED = False
 WORKER_TESTS = bool(CELERY_BROKER_URL)
+# The embedded test worker must not recover jobs on its own: tests that need recovery call it,
+# or start a worker process of their own (tests/test_worker_faults.py).
+JOB_RECOVER_ON_WORKER_START = False

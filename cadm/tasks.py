@@ -25,6 +25,8 @@ def jobs_recover_task() -> dict:
 def _recover_when_a_worker_starts(sender=None, **kwargs) -> None:
     # A worker that starts may be the one replacing a killed worker: send what is queued now,
     # and look again once a running job of the dead worker can be seen to be stale.
+    if not settings.JOB_RECOVER_ON_WORKER_START:
+        return
     jobs_recover_task.apply_async()
     jobs_recover_task.apply_async(countdown=settings.JOB_STALE_SECONDS + 1)
 

@@ -48,7 +48,7 @@ def backfill(apps, schema_editor):
     RuleFiring.objects.bulk_create([
         RuleFiring(ruleset_id=r, code=c, patient_id=p, first_at=first, last_at=last,
                    first_as_of=first.date(), last_as_of=last.date())
-        for (r, c, p), (first, last) in spans.items()], batch_size=500)
+        for (r, c, p), (first, last) in spans.items()], batch_size=500, ignore_conflicts=True)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,246 @@
+"""Jobs that finish whatever happens: a broker down at activation, a worker killed mid-job.
+
+Real PostgreSQL, Redis and Celery workers (CI runs them; skipped otherwise). The kill test
+starts worker processes of its own, on a queue of its own, against the test database, and
+kills the first one by its PID in the middle of the activation's re-evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.urls import reverse
+
+from cadm import jobs
+from cadm.celery import app
+from cadm.jobs import job_run_execute, jobs_recover
+from cadm.models import Flag, FlagAction, JobRun, Patient, RuleSetVersion
+from cadm.services import rulesets
+from cadm.services.evaluation import patient_evaluation, patient_reevaluate
+from cadm.services.flags import evidence_digest
+from tests.cadm.rulesets.builders import FERRITIN_KEY, approved, mda5_patient
+from tests.factories import SiteFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(not getattr(settings, "WORKER_TESTS", False),
+                       reason="no Celery broker: set CELERY_BROKER_URL to run worker tests"),
+]
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60.0  # seconds: a worker process starts in about 3
+
+
+def wait_until(predicate, what: str, timeout: float = TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@contextmanager
+def broker_down():
+    """Publishing fails as with a stopped Redis (the worker of this session keeps its own
+    connection; only the hand-over from the web process is cut)."""
+    saved = app.conf.broker_write_url, app._pool, app.amqp._producer_pool
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    app._pool = app.amqp._producer_pool = None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_write_url, app._pool, app.amqp._producer_pool = saved
+
+
+def cohort(n: int, site, creator, *, evaluate: bool = True) -> list[Patient]:
+    """Anti-MDA5 patients: ferritin 1200 ng/mL for most (a lowered threshold opens
+    MDA5_RPILD_MARKERS), none for every fifth."""
+    patients = [mda5_patient(site, creator, ferritin=None if i % 5 == 0 else 1200)
+                for i in range(n)]
+    if evaluate:
+        for patient in patients:
+            patient_reevaluate(patient.pk)
+    return patients
+
+
+@pytest.mark.django_db(transaction=True)
+def test_activation_with_the_broker_down_tells_the_truth_and_the_job_still_runs(
+        celery_worker):
+    site = SiteFactory(code="north")
+    creator = UserFactory(role="rheumatologist", sites=[site])
+    first = UserFactory(username="ruleadmin1", role="rules_admin", sites=[site])
+    second = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
+    cohort(6, site, creator)
+    version = approved(first, second, **{FERRITIN_KEY: 1000.0})
+    client = Client()
+    client.force_login(second)
+
+    with broker_down():
+        started = time.monotonic()
+        response = rulesets_activate_through_the_page(client, version)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < 5, "a broker that is down must not hold the request"
+    version.refresh_from_db()
+    assert version.state == RuleSetVersion.State.ACTIVE
+    job = JobRun.objects.get(kind="ruleset-activate", ruleset=version)
+    assert job.state == JobRun.State.QUEUED and job.dispatched_at is None
+    assert "could not be reached" in job.dispatch_error
+    page = response.content.decode()
+    assert response.status_code == 200 and "nothing was saved" not in page.lower()
+    assert f"v{version.number} is active" in page and "start automatically" in page
+
+    # The broker is back: the recovery (beat, every minute; or a worker starting) sends it.
+    assert jobs_recover()["sent"] == [job.pk]
+    job = wait_until(lambda: JobRun.objects.filter(pk=job.pk, state="done").first(),
+                     "the re-evaluation to finish")
+    assert job.result["patients"] == 6 and job.result["opened"] == 5
+    assert set(Flag.objects.exclude(state="resolved")
+               .values_list("ruleset__number", flat=True)) == {version.number}
+
+
+def rulesets_activate_through_the_page(client, version):
+    """The confirmation page if there is one, else the action route (both go through
+    rulesets.ruleset_activate)."""
+    try:
+        url = reverse("ruleset-activate", args=[version.number])
+        data = {"confirm": "on"}
+    except Exception:  # noqa: BLE001 - before the confirmation page exists
+        url = reverse("ruleset-act", args=[version.number, "activate"])
+        data = {}
+    return client.post(url, data, follow=True)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return (f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}")
+
+
+def start_worker(queue: str, name: str) -> subprocess.Popen:
+    """A worker process of its own (solo pool), on its own queue, against the test database,
+    with short job timings so a dead worker's job is seen stale within seconds."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cadm.settings",
+           "DATABASE_URL": database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue,
+           "SECRET_KEY": "worker-fault-test", "DEBUG": "False", "JOB_STALE_SECONDS": "2",
+           "COHORT_CHUNK_SIZE": "10", "JOB_RECOVER_ON_WORKER_START": "True",
+           "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "cadm", "worker", "--pool", "solo",
+         "-Q", queue, "-n", f"{name}-{queue}@%h", "--without-gossip", "--without-mingle",
+         "--without-heartbeat", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+
+
+def stop(process: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def patient_locked(patient_id: int):
+    """Hold a patient's row lock from another connection: the worker blocks there, after
+    committing the chunks before it, so the kill lands mid-job at a known place."""
+    with psycopg.connect(database_url().replace("postgres://", "postgresql://"),
+                         autocommit=False) as other:
+        other.execute("SELECT id FROM cadm_patient WHERE id = %s FOR UPDATE", [patient_id])
+        yield
+        other.rollback()
+
+
+def live_flags() -> set[tuple]:
+    return set(Flag.objects.exclude(state=Flag.State.RESOLVED).values_list(
+        "patient_id", "code", "severity", "evidence_digest", "ruleset__number"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="worker processes share the test database: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninterrupted(
+        monkeypatch):
+    site = SiteFactory(code="north")
+    creator = UserFactory(role="rheumatologist", sites=[site])
+    first = UserFactory(username="ruleadmin1", role="rules_admin", sites=[site])
+    second = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
+    patients = cohort(40, site, creator)
+    version = approved(first, second, **{FERRITIN_KEY: 1000.0})
+    queue = f"kill-test-{uuid.uuid4().hex[:8]}"
+    # The activation commits but its message is lost (as after a broker outage): the worker
+    # that starts sends it (start-up recovery), on its own queue.
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "job_dispatch", lambda job_id: False)
+        job = rulesets.ruleset_activate(actor=second, version=version)
+    lock_at = patients[25].pk  # chunks of 10: two commit, the third blocks on this patient
+
+    worker_a = start_worker(queue, "a")
+    try:
+        with patient_locked(lock_at):
+            wait_until(lambda: JobRun.objects.filter(pk=job.pk, progress=20,
+                                                     state="running").exists(),
+                       "the job to commit two chunks")
+            wait_until(blocked_on_a_lock, "the worker to wait on the locked patient")
+            os.killpg(worker_a.pid, signal.SIGKILL)  # by its PID, mid-chunk
+            worker_a.wait(timeout=10)
+        killed = JobRun.objects.get(pk=job.pk)
+        assert (killed.state, killed.progress, killed.cursor) == ("running", 20,
+                                                                  patients[19].pk)
+        worker_b = start_worker(queue, "b")
+        try:
+            job = wait_until(lambda: JobRun.objects.filter(pk=job.pk, state="done").first(),
+                             "the replacement worker to finish the job")
+        finally:
+            stop(worker_b)
+    finally:
+        stop(worker_a, signal.SIGKILL)
+
+    assert job.attempts == 2 and job.progress == job.total == 40
+    assert job.result["patients"] == 40 and job.result["errors"] == []
+    # The redone chunk did not double the counts: they match the actions stored under v2.
+    opened = FlagAction.objects.filter(kind="opened", ruleset=version).count()
+    assert job.result["opened"] == opened == 32  # ferritin 1200 ≥ the lowered 1000 ng/mL
+    # Every patient ends on v2 with exactly the flags the rules give (none missing, none
+    # stale, no duplicate), and an uninterrupted re-run finds nothing left to change.
+    as_of = dt.date.fromisoformat(job.params["as_of"])
+    expected = {(p.pk, out.code, out.severity, evidence_digest(out), version.number)
+                for p in Patient.objects.all()
+                for out in patient_evaluation(p, as_of=as_of, ruleset=version).flags}
+    assert live_flags() == expected
+    assert not (FlagAction.objects.filter(kind="opened").values("flag_id")
+                .annotate(n=Count("id")).filter(n__gt=1).exists())
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "job_dispatch", lambda job_id: False)
+        rerun = rulesets.ruleset_reevaluation_rerun(actor=second, version=version,
+                                                    as_of=as_of)
+    rerun = job_run_execute(rerun.pk)
+    assert [rerun.result[k] for k in ("opened", "updated", "reopened", "resolved")] == [0] * 4
+    assert live_flags() == expected
+
+
+def blocked_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")
+        return cursor.fetchone()[0] > 0
