@@ -46,3 +46,13 @@ class ConcurrentEdit(DomainError):
             f"opened the form ({listed}). Your entries are kept below: check them against the "
             f"current values and save again.")
         self.changes, self.version = changes, version
+
+
+class NoActiveRuleSet(DomainError):
+    """No rule-set version is active, so flags cannot be computed. The database keeps one
+    active on PostgreSQL (migration 0014); on SQLite, or after a shell user's mistake, pages
+    say so with a 503 (cadm/middleware_rulesets.py) instead of failing with a 500."""
+
+    def __init__(self) -> None:
+        super().__init__("No rule-set version is active: flags cannot be computed until a "
+                         "rules admin activates an approved version.")

@@ -17,16 +17,26 @@ ACTIVATE_KIND = "ruleset-activate"
 
 
 def ruleset_active() -> RuleSetVersion:
-    return RuleSetVersion.objects.get(state=RuleSetVersion.State.ACTIVE)
+    """The version the rules run with. NoActiveRuleSet (a DomainError, shown as a 503 page by
+    cadm/middleware_rulesets.py) when none is active: SQLite cannot keep one active at commit
+    as PostgreSQL does (migration 0014)."""
+    from cadm.exceptions import NoActiveRuleSet
+
+    try:
+        return RuleSetVersion.objects.get(state=RuleSetVersion.State.ACTIVE)
+    except RuleSetVersion.DoesNotExist:
+        raise NoActiveRuleSet from None
 
 
 def ruleset_get(*, active: bool = False, number: int | None = None) -> RuleSetVersion:
     """For commands: the active version, or version `number`, with a clear error if absent."""
+    from cadm.exceptions import NoActiveRuleSet
+
     try:
         if active:
             return ruleset_active()
         return RuleSetVersion.objects.get(number=number)
-    except RuleSetVersion.DoesNotExist:
+    except (RuleSetVersion.DoesNotExist, NoActiveRuleSet):
         what = "an active rule-set version" if active else f"rule-set version {number}"
         raise CommandError(f"There is no {what} in the database (run migrate).") from None
 
