@@ -81,13 +81,6 @@ def stale_after() -> timedelta:
     return timedelta(seconds=settings.JOB_STALE_SECONDS)
 
 
-def job_is_stale(job: JobRun, now=None) -> bool:
-    """Running, but no heartbeat for longer than JOB_STALE_SECONDS: its worker is gone."""
-    now = now or timezone.now()
-    return job.state == State.RUNNING and (job.heartbeat_at is None
-                                           or job.heartbeat_at < now - stale_after())
-
-
 def job_run_start(*, actor, kind: str, params: dict | None = None, ruleset=None) -> JobRun:
     """Create the job row and send it to the broker once the caller's transaction commits."""
     if kind not in _kinds:
@@ -119,7 +112,7 @@ def _claim(job_id: int, token: str) -> JobRun | None:
     now = timezone.now()
     with transaction.atomic():
         job = JobRun.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or not (job.state == State.QUEUED or job_is_stale(job, now)):
+        if job is None or not (job.state == State.QUEUED or job.is_stale_at(now)):
             return None  # finished, or alive in another worker
         if job.attempts >= settings.JOB_MAX_ATTEMPTS:
             job.state, job.finished_at, job.claim = State.FAILED, now, ""
@@ -235,7 +228,7 @@ def jobs_recover(now=None) -> dict:
     for job in stale:
         with transaction.atomic():
             job = JobRun.objects.select_for_update().get(pk=job.pk)
-            if job_is_stale(job, now):
+            if job.is_stale_at(now):
                 job.state, job.claim, job.dispatched_at = State.QUEUED, "", None
                 job.error = (f"The worker stopped after {job.progress} of {job.total} "
                              f"patients; resumed automatically")
@@ -261,7 +254,7 @@ def job_retry(*, actor, job: JobRun) -> JobRun:
 
     require(actor, Perm.RULESET_MANAGE)
     job = JobRun.objects.select_for_update().get(pk=job.pk)
-    if not (job.state == State.FAILED or job_is_stale(job)):
+    if not (job.state == State.FAILED or job.is_stale):
         raise DomainError(f"Job #{job.pk} is {job.get_state_display().lower()}: only a failed "
                           f"job, or a running one whose worker is gone, can be retried.")
     job.state, job.claim, job.attempts, job.dispatched_at = State.QUEUED, "", 0, None

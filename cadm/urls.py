@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cohort/", home.cohort_summary, name="cohort-summary"),
     path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job-retry"),
     path("rulesets/", rulesets.ruleset_list, name="ruleset-list"),
     path("rulesets/<int:number>/", rulesets.ruleset_detail, name="ruleset-detail"),
     path("rulesets/<int:number>/clone/", rulesets.ruleset_clone, name="ruleset-clone"),

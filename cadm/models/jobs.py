@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class JobRun(models.Model):
@@ -51,6 +54,16 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+    def is_stale_at(self, now) -> bool:
+        """Running, but no heartbeat for longer than JOB_STALE_SECONDS: its worker is gone."""
+        return self.state == self.State.RUNNING and (
+            self.heartbeat_at is None
+            or self.heartbeat_at < now - timedelta(seconds=settings.JOB_STALE_SECONDS))
+
+    @property
+    def is_stale(self) -> bool:
+        return self.is_stale_at(timezone.now())
 
     @property
     def finished(self) -> bool:

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from cadm.exceptions import ConcurrentEdit, DomainError
 from cadm.forms.rulesets import CloneForm, ReviewForm, RuleSetDraftForm, errors_from
 from cadm.forms.submissions import OnceForm
-from cadm.jobs import job_is_stale
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors import metrics
 from cadm.selectors import rulesets as sel
+from cadm.selectors.jobs import cohort_status
 from cadm.services import preview, rulesets
 
 from .access import requires
@@ -41,8 +41,10 @@ def ruleset_list(request):
     """Every version, newest first; the active one marked; alarms on rules gone silent or
     surging since the previous version."""
     active = _active_or_none()
+    cohort = cohort_status(active)
     return render(request, "cadm/rulesets/list.html", {
-        "versions": sel.ruleset_list(), "active": active,
+        "versions": sel.ruleset_list(), "active": active, "cohort": cohort,
+        "refresh": bool(cohort and cohort.working),
         "alarms": metrics.rule_alarms(active) if active else [],
     })
 
@@ -53,6 +55,7 @@ def ruleset_detail(request, number, review_form=None, status=200):
     active = _active_or_none()
     against = _compared_with(request, version, active)
     activation = sel.ruleset_jobs(version, sel.ACTIVATE_KIND).first()
+    cohort = cohort_status(active) if version == active else None
     return render(request, "cadm/rulesets/detail.html", {
         "version": version, "active": active, "against": against,
         "groups": sel.ruleset_param_groups(version, against),
@@ -61,7 +64,8 @@ def ruleset_detail(request, number, review_form=None, status=200):
         "is_author": version.author_id == request.user.pk,
         "review_form": review_form or ReviewForm(), "clone_form": CloneForm(),
         "history": sel.ruleset_history(version), "metrics": metrics.rule_metrics(version),
-        "activation": activation, "preview": sel.ruleset_jobs(version, sel.PREVIEW_KIND).first(),
+        "activation": activation, "cohort": cohort,
+        "preview": sel.ruleset_jobs(version, sel.PREVIEW_KIND).first(),
     }, status=status)
 
 
@@ -210,7 +214,7 @@ def ruleset_job_status(request, job_id):
         raise Http404 from None
     return JsonResponse({
         "id": job.pk, "kind": job.kind, "state": job.state, "progress": job.progress,
-        "total": job.total, "finished": job.finished, "stale": job_is_stale(job),
+        "total": job.total, "finished": job.finished, "stale": job.is_stale,
         "cancel_requested": bool(job.params.get("cancel_requested_at")),
         "cancelled": job.state == JobRun.State.CANCELLED, "error": job.error,
     })
