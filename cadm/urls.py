@@ -10,6 +10,7 @@ from cadm.views import (
     jobs,
     medications,
     patients,
+    ruleset_activation,
     rulesets,
     visits,
 )
@@ -29,6 +30,10 @@ urlpatterns = [
     path("rulesets/<int:number>/preview/", rulesets.ruleset_preview, name="ruleset-preview"),
     path("rulesets/<int:number>/preview/<int:job_id>/cancel/", rulesets.ruleset_preview_cancel,
          name="ruleset-preview-cancel"),
+    # Before the lifecycle actions: /activate/ asks for a confirmation, and a POST to
+    # ruleset-act with "activate" lands here too (it is no longer one of its actions).
+    path("rulesets/<int:number>/activate/", ruleset_activation.ruleset_activate,
+         name="ruleset-activate"),
     path("rulesets/<int:number>/<slug:action>/", rulesets.ruleset_act, name="ruleset-act"),
     path("rulesets/jobs/<int:job_id>/status/", rulesets.ruleset_job_status,
          name="ruleset-job-status"),

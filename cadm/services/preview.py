@@ -101,8 +101,7 @@ def _preview_chunk(job: JobRun, ids: list[int], result: dict) -> None:
                 logger.exception("Preview failed for patient id %s", patient.pk)
                 errors_add(result, patient.pk, exc)
                 continue
-            impact_record(result["rules"], case=str(patient.public_id),
-                          fired=evaluation.flags, live=live[patient.pk])
+            impact_record(result["rules"], fired=evaluation.flags, live=live[patient.pk])
             result["patients_evaluated"] += 1
         transaction.set_rollback(True)
     result["patients_total"] = max(job.total, job.progress + len(ids))

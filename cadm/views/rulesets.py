@@ -1,14 +1,17 @@
 """Rule-set versions for rules admins: list with alarms, version page (parameters, diff,
 review actions, history, metrics), draft editing, impact preview and job progress.
 
-Rules admins never see patient identities: the preview names sample patients by public id
-only, linking to patient pages that this role cannot open.
+Rules admins never see patient identities: the preview's sample cases carry the values that
+make the difference (severity, summary, evidence) and are named "case 1, case 2…", with no
+public id, name, MRN or link to a patient page. Activation has its own confirmation page
+(ruleset_activation.py).
 """
 
 import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -24,6 +27,7 @@ from cadm.selectors.jobs import cohort_status
 from cadm.services import preview, rulesets
 
 from .access import requires
+from .ruleset_activation import is_identical_copy, preview_summary
 
 State = RuleSetVersion.State
 
@@ -53,7 +57,7 @@ def ruleset_list(request):
 def ruleset_detail(request, number, review_form=None, status=200):
     version = _version(number)
     active = _active_or_none()
-    against = _compared_with(request, version, active)
+    against, why = _compared_with(request, version, active)
     activation = sel.ruleset_jobs(version, sel.ACTIVATE_KIND).first()
     cohort = cohort_status(active) if version == active else None
     return render(request, "cadm/rulesets/detail.html", {
@@ -66,16 +70,45 @@ def ruleset_detail(request, number, review_form=None, status=200):
         "history": sel.ruleset_history(version), "metrics": metrics.rule_metrics(version),
         "activation": activation, "cohort": cohort,
         "preview": sel.ruleset_jobs(version, sel.PREVIEW_KIND).first(),
+        "impact": preview_summary(version, active) if version.state in _DECIDING else None,
+        "identical": is_identical_copy(version, active), "against_why": why,
     }, status=status)
 
 
-def _compared_with(request, version, active):
-    """?against=N, else the active version (or, for the active one, the version it came
-    from): so every version shows what it changes."""
+# The states in which a committee decides on the version: the page shows its latest preview.
+_DECIDING = (State.AWAITING_APPROVAL, State.APPROVED)
+
+
+def _compared_with(request, version, active) -> tuple[RuleSetVersion | None, str]:
+    """The version to diff against, and why (said in the heading). ?against=N if asked;
+    else what this version changes in the cohort's rules: an active or retired version
+    against the version it replaced, one not yet activated against the active version it
+    would replace, a rejected one against the version that was active when it was rejected
+    (what it would have replaced). `based_on` is the fallback: it says only where the
+    parameters were copied from, which need not be what was or is in use."""
     number = _version_number(request.GET.get("against", ""))
     if number is not None:
-        return RuleSetVersion.objects.filter(number=number).first()
-    return version.based_on if version == active else active
+        return RuleSetVersion.objects.filter(number=number).first(), "chosen"
+    if version.state in (State.ACTIVE, State.RETIRED) and version.replaces_id:
+        return version.replaces, "replaced"
+    if version.state in (State.DRAFT, State.AWAITING_APPROVAL, State.APPROVED) and active:
+        return active, "would_replace"
+    if version.state == State.REJECTED and version.rejected_at:
+        then = _active_at(version.rejected_at)
+        if then is not None:
+            return then, "active_when_rejected"
+    return version.based_on, "based_on"
+
+
+def _active_at(moment) -> RuleSetVersion | None:
+    """The version that was active at `moment`, from the activation and retirement times
+    (version 1, created active by a migration, is active from its creation)."""
+    return (RuleSetVersion.objects
+            .filter(state__in=(State.ACTIVE, State.RETIRED))
+            .filter(Q(activated_at__lte=moment) | Q(activated_at__isnull=True,
+                                                   created_at__lte=moment))
+            .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=moment))
+            .order_by(F("activated_at").desc(nulls_last=True), "-number").first())
 
 
 def _version_number(text: str) -> int | None:
@@ -129,6 +162,8 @@ def ruleset_edit(request, number):
     }, status=400 if form.errors else 200)
 
 
+# Activation is not one of them: it asks for a confirmation first (ruleset_activation.py),
+# and its URL comes before these in cadm/urls.py, so a POST here cannot skip it.
 ACTIONS = {
     "submit": (lambda r, v, c: rulesets.ruleset_submit(actor=r.user, version=v),
                "v{n} submitted: another rules admin can now approve or reject it."),
@@ -136,8 +171,6 @@ ACTIONS = {
                 "v{n} approved: it can now be activated."),
     "reject": (lambda r, v, c: rulesets.ruleset_reject(actor=r.user, version=v, comment=c),
                "v{n} rejected."),
-    "activate": (lambda r, v, c: rulesets.ruleset_activate(actor=r.user, version=v),
-                 "v{n} is active: the cohort is being re-evaluated with it."),
     "reevaluate": (lambda r, v, c: rulesets.ruleset_reevaluation_rerun(actor=r.user, version=v),
                    "The cohort is being re-evaluated with v{n} again."),
 }
@@ -181,14 +214,44 @@ def ruleset_preview(request, number):
     })
 
 
-def _impact_rows(job: JobRun | None) -> list[tuple[str, dict]]:
-    """Rules with a change first, then the unchanged ones; alphabetical within each."""
+CHANGE_TITLES = {"open": "Would open", "close": "Would close",
+                 "severity": "Severity would change", "text": "Text/evidence would change",
+                 "reopen": "Quiet flag would reopen"}
+
+
+def _impact_rows(job: JobRun | None) -> list[dict]:
+    """Per rule: its counts (cadm/services/impact.py) and its sample cases ready to show,
+    numbered per rule and change. Rules with a change first, then the unchanged ones;
+    alphabetical within each."""
     rules = (job.result or {}).get("rules", {}) if job else {}
+    rows = []
+    for code, impact in rules.items():
+        samples = []
+        for change, title in CHANGE_TITLES.items():
+            # Previews run before samples carried values held public ids: never shown.
+            cases = [s for s in impact.get("samples", {}).get(change, []) if isinstance(s, dict)]
+            if cases:
+                samples.append({"change": change, "title": title, "count": impact.get(change, 0),
+                                "cases": [{**s, "n": n, "evidence": _evidence_rows(s)}
+                                          for n, s in enumerate(cases, 1)]})
+        rows.append({"code": code, "impact": impact, "samples": samples,
+                     "wording_only": impact.get("text", 0) - impact.get("evidence", 0),
+                     "changed": any(impact.get(change) for change in CHANGE_TITLES)})
+    return sorted(rows, key=lambda row: (not row["changed"], row["code"]))
 
-    def quiet(impact: dict) -> bool:
-        return not (impact["open"] or impact["close"] or impact["severity"])
 
-    return sorted(rules.items(), key=lambda item: (quiet(item[1]), item[0]))
+def _evidence_rows(sample: dict) -> list[tuple[str, str | None, str | None, bool]]:
+    """The evidence side by side by label: (label, "value (date)" of the live flag, with
+    the version, whether they differ). A label given twice on a side is one row."""
+    def by_label(items) -> dict[str, str]:
+        shown: dict[str, list[str]] = {}
+        for label, value, day in items or ():
+            shown.setdefault(label, []).append(f"{value} ({day})" if day else value)
+        return {label: "; ".join(values) for label, values in shown.items()}
+
+    before, after = by_label(sample.get("before")), by_label(sample.get("after"))
+    return [(label, before.get(label), after.get(label), before.get(label) != after.get(label))
+            for label in dict.fromkeys([*before, *after])]
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """Rule-set pages: permission matrix, the schema-generated form, diff, review actions,
-preview page (public ids only), job status, metrics and alarms."""
+preview page (sample values, no patient identity), job status, metrics and alarms, the
+default comparison of each state."""
 
 import pytest
 from django.urls import reverse
@@ -205,7 +206,8 @@ def test_activation_from_the_page_shows_the_jobs_progress_and_outcome(
     version = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     client.force_login(second_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("ruleset-act", args=[version.number, "activate"]))
+        response = client.post(reverse("ruleset-activate", args=[version.number]),
+                               {"confirm": "on"})
     assert response.status_code == 302
     job = JobRun.objects.get(kind="ruleset-activate")
     if job.state == "queued":  # a broker is configured: run it here as the worker would
@@ -222,7 +224,7 @@ def test_activation_from_the_page_shows_the_jobs_progress_and_outcome(
 
 # --- preview page and job status ---------------------------------------------------------------
 
-def test_preview_page_lists_sample_patients_by_public_id_only(
+def test_preview_page_shows_sample_values_without_patient_identity(
         client, site, rheumatologist, rules_admin, django_capture_on_commit_callbacks):
     patient = mda5_patient(site, rheumatologist, family_name="Hiddenname", mrn="MRN-HIDE-1")
     patient_reevaluate(patient.pk)
@@ -234,10 +236,12 @@ def test_preview_page_lists_sample_patients_by_public_id_only(
     assert len(queued) == 1
     body = client.get(reverse("ruleset-preview", args=[draft.number])).content.decode()
     assert "MDA5_RPILD_MARKERS" in body
-    assert reverse("patient-detail", args=[patient.public_id]) in body
+    cases = body.split('id="cases-MDA5_RPILD_MARKERS"')[1].split("</section>")[0]
+    assert "Would open" in cases and "case 1" in cases and "case 2" not in cases
+    assert "Ferritin" in cases and "1200 ng/mL" in cases
+    assert str(patient.public_id) not in body and "/patients/" not in body
     assert "Hiddenname" not in body and "MRN-HIDE-1" not in body
-    assert "public id only" in body
-    assert client.get(reverse("patient-detail", args=[patient.public_id])).status_code == 403
+    assert "no patient identity" in body
 
 
 def test_preview_page_says_when_the_draft_changed_since(

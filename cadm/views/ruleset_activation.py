@@ -1,0 +1,105 @@
+"""Activating a rule-set version, after a page that says what will happen: the version that
+retires, the parameter diff against it, the latest impact preview (or that none was run), a
+warning when the version changes no parameter, and a box to tick. The version page shows
+the same preview summary (`preview_summary`) while the version awaits approval or activation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cadm.exceptions import DomainError
+from cadm.forms.ruleset_activation import ActivationConfirmForm
+from cadm.models import JobRun, RuleSetVersion
+from cadm.permissions import Perm
+from cadm.selectors import rulesets as sel
+from cadm.services import rulesets
+from cadm.services.impact import impact_totals
+
+from .access import requires
+
+State = RuleSetVersion.State
+
+
+@dataclass(frozen=True)
+class PreviewSummary:
+    """The latest preview of a version, as a committee reads it before deciding."""
+
+    version: RuleSetVersion
+    job: JobRun | None
+    is_stale: bool = False  # run on other parameters (the draft changed afterwards)
+    # Activated after the preview ran: the preview compared with the flags of before.
+    activated_since: RuleSetVersion | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+
+
+def preview_summary(version: RuleSetVersion, active: RuleSetVersion | None) -> PreviewSummary:
+    job = sel.ruleset_jobs(version, sel.PREVIEW_KIND).first()
+    if job is None:
+        return PreviewSummary(version, None)
+    moved = (active if active and active.pk != version.pk and active.activated_at
+             and active.activated_at > job.created_at else None)
+    return PreviewSummary(
+        version, job,
+        # The same test as the preview page: a preview records the digest of the parameters
+        # it ran with (an old one without a digest cannot say, so it counts as stale).
+        is_stale=job.params.get("params_digest") != sel.params_digest(version.params),
+        activated_since=moved, totals=impact_totals((job.result or {}).get("rules", {})))
+
+
+def is_identical_copy(version: RuleSetVersion, active: RuleSetVersion | None) -> bool:
+    """Same parameters as the active version: activating it changes no flag's content, it
+    only records the new version number on every flag."""
+    return bool(active and active.pk != version.pk and version.params == active.params)
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Perm.RULESET_MANAGE)
+def ruleset_activate(request, number):
+    """GET: what activating version `number` will do; POST (box ticked): activate it."""
+    version = get_object_or_404(sel.ruleset_list(), number=number)
+    if request.method == "GET":
+        return _page(request, version, ActivationConfirmForm())
+    form = ActivationConfirmForm(request.POST)  # bound even when empty: an empty POST refuses
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["confirm"]))
+        return _page(request, version, form, status=400)
+    try:
+        job = rulesets.ruleset_activate(actor=request.user, version=version)
+    except (DomainError, PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        return _page(request, version, form, status=status)
+    _say_what_happened(request, version, job)
+    return redirect("ruleset-detail", number=number)
+
+
+def _say_what_happened(request, version: RuleSetVersion, job: JobRun) -> None:
+    """The job was handed to the broker when the activation committed (cadm.jobs.job_dispatch,
+    on commit): read the row again to know whether that worked."""
+    job.refresh_from_db(fields=["dispatch_error"])
+    if job.dispatch_error:
+        messages.warning(request, (
+            f"v{version.number} is active. The re-evaluation of the cohort is queued but the "
+            f"task queue could not be reached; it will start automatically when the queue is "
+            f"back."))
+    else:
+        messages.success(request, f"v{version.number} is active: the cohort is being "
+                                  f"re-evaluated with it.")
+
+
+def _page(request, version: RuleSetVersion, form: ActivationConfirmForm, status: int = 200):
+    active = RuleSetVersion.objects.filter(state=State.ACTIVE).first()
+    replaced = active if active and active.pk != version.pk else None
+    return render(request, "cadm/rulesets/activate.html", {
+        "version": version, "active": replaced, "form": form,
+        "can_activate": version.state == State.APPROVED,
+        "diff": sel.ruleset_diff(version, replaced) if replaced else [],
+        "impact": preview_summary(version, active),
+        "identical": is_identical_copy(version, active),
+    }, status=status)
