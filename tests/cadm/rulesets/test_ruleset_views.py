@@ -323,3 +323,73 @@ def test_any_two_versions_can_be_compared(admin_client, rules_admin):
     diff = body.split('class="grid rs-diff"')[1].split("</table>")[0]
     assert "<th class=\"num\">v2</th><th class=\"num\">v1</th>" in diff
     assert FERRITIN_KEY in diff and diff.count("<tr>") == 2
+
+
+# --- the default comparison of each state ------------------------------------------------------
+
+@pytest.fixture
+def lineage(rules_admin, second_admin, v1, django_capture_on_commit_callbacks):
+    """Every later version is a clone of v1 (based_on = v1), so the defaults below can only
+    come from what was or is active: v2 replaced v1; v3 was rejected while v2 was active; v4
+    replaced v2 and is active; v5 is not yet activated."""
+    def clone(ferritin):
+        draft = rulesets.ruleset_draft_clone(actor=rules_admin, source=v1)
+        return rulesets.ruleset_draft_update(actor=rules_admin, version=draft,
+                                             params={**draft.params, FERRITIN_KEY: ferritin},
+                                             change_note=f"Ferritin {ferritin}")
+
+    def activate(version):
+        rulesets.ruleset_submit(actor=rules_admin, version=version)
+        rulesets.ruleset_approve(actor=second_admin, version=version)
+        with django_capture_on_commit_callbacks(execute=False):
+            rulesets.ruleset_activate(actor=second_admin, version=version)
+
+    activate(clone(1000.0))
+    v3 = clone(1200.0)
+    rulesets.ruleset_submit(actor=rules_admin, version=v3)
+    rulesets.ruleset_reject(actor=second_admin, version=v3, comment="Cite the source.")
+    activate(clone(1100.0))
+    clone(900.0)
+    return {v.number: v for v in RuleSetVersion.objects.all()}
+
+
+def heading_and_header(client, number, **query) -> tuple[str, str]:
+    body = client.get(reverse("ruleset-detail", args=[number]), query).content.decode()
+    section = body.split("<h2>Differences")[1].split("</section>")[0]
+    return section.split("</h2>")[0], section
+
+
+@pytest.mark.parametrize(("number", "state", "against", "why"), [
+    (2, "retired", 1, "the version it replaced"),
+    (3, "rejected", 2, "the version that was active when it was rejected"),
+    (4, "active", 2, "the version it replaced"),
+    (5, "draft", 4, "the active version it would replace"),
+])
+def test_default_diff_is_against_what_was_or_would_be_replaced(admin_client, lineage, number,
+                                                               state, against, why):
+    assert lineage[number].state == state and lineage[number].based_on.number == 1
+    heading, section = heading_and_header(admin_client, number)
+    assert heading == f" from v{against}, {why}"
+    assert (f'<th class="num">v{against}</th><th class="num">v{number}</th>' in section
+            or f"No parameter differs from v{against}." in section)
+
+
+@pytest.mark.parametrize("state", ["awaiting_approval", "approved"])
+def test_a_version_under_review_is_compared_with_the_active_one(
+        admin_client, lineage, rules_admin, second_admin, state):
+    v5 = lineage[5]
+    rulesets.ruleset_submit(actor=rules_admin, version=v5)
+    if state == "approved":
+        rulesets.ruleset_approve(actor=second_admin, version=v5)
+    heading, _ = heading_and_header(admin_client, 5)
+    assert heading == " from v4, the active version it would replace"
+
+
+def test_the_first_version_has_nothing_to_compare_with_and_a_chosen_one_says_so(
+        admin_client, lineage):
+    heading, section = heading_and_header(admin_client, 1)
+    assert heading == "" and "Nothing to compare with." in section
+    heading, section = heading_and_header(admin_client, 4, against="1")
+    assert heading == " from v1" and "Back to the default comparison" in section
+    assert '<th class="num">v1</th><th class="num">v4</th>' in section
+
