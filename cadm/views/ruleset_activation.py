@@ -80,17 +80,21 @@ def ruleset_activate(request, number):
 
 
 def _say_what_happened(request, version: RuleSetVersion, job: JobRun) -> None:
-    """The job was handed to the broker when the activation committed (cadm.jobs.job_dispatch,
-    on commit): read the row again to know whether that worked."""
-    job.refresh_from_db(fields=["dispatch_error"])
+    """The job is handed to the broker when the activation commits (cadm.jobs.job_dispatch,
+    on commit): read the row again and say only what it records. Neither field set means the
+    hand-over has not run yet (an enclosing transaction, as in tests)."""
+    job.refresh_from_db(fields=["dispatch_error", "dispatched_at"])
     if job.dispatch_error:
         messages.warning(request, (
             f"v{version.number} is active. The re-evaluation of the cohort is queued but the "
             f"task queue could not be reached; it will start automatically when the queue is "
             f"back."))
-    else:
+    elif job.dispatched_at:
         messages.success(request, f"v{version.number} is active: the cohort is being "
                                   f"re-evaluated with it.")
+    else:
+        messages.success(request, f"v{version.number} is active: the re-evaluation of the "
+                                  f"cohort with it is queued.")
 
 
 def _page(request, version: RuleSetVersion, form: ActivationConfirmForm, status: int = 200):

@@ -164,8 +164,10 @@ def test_post_with_the_box_activates_and_says_so(admin, v2, second_admin,
     assert dict(RuleSetVersion.objects.values_list("number", "state")) == {
         1: "retired", 2: "active"}
     assert AuditEvent.objects.filter(action="ruleset.activate", actor=second_admin).exists()
+    # The hand-over runs on commit, which this test's transaction defers: the page says
+    # queued, not "being re-evaluated" (test_broker_up_says_being_re_evaluated: after it).
     body = admin.get(response["Location"]).content.decode()
-    assert "v2 is active: the cohort is being re-evaluated with it." in body
+    assert "v2 is active: the re-evaluation of the cohort with it is queued." in body
 
 
 def test_post_on_a_version_no_longer_approved_is_refused_by_the_service(
@@ -243,3 +245,18 @@ def test_broker_down_says_active_and_queued_not_started(client, site):
     assert "being re-evaluated" not in body
     version.refresh_from_db()
     assert version.state == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_broker_up_says_being_re_evaluated(client, site):
+    author = UserFactory(username="author", role="rules_admin", sites=[site])
+    approver = UserFactory(username="approver", role="rules_admin", sites=[site])
+    version = approved(author, approver, **{FERRITIN_KEY: 1000.0})
+    client.force_login(approver)
+    with mock.patch("cadm.tasks.job_run_task.apply_async") as send:  # accepted by the broker
+        response = client.post(reverse("ruleset-activate", args=[version.number]),
+                               {"confirm": "on"}, follow=True)
+    send.assert_called_once()
+    assert JobRun.objects.get(kind="ruleset-activate").dispatched_at is not None
+    assert ('class="msg success" role="status">v2 is active: the cohort is being re-evaluated '
+            'with it.') in response.content.decode()
