@@ -1,6 +1,8 @@
 """Publishing a rule-set version, in real Chromium: a rules admin clones the active version,
-lowers the anti-MDA5 ferritin threshold, previews the impact and submits; a second rules admin
-approves and activates; a clinician then sees the new flag produced by the new version.
+lowers the anti-MDA5 ferritin threshold, previews the impact (sample cases with values, no
+patient identity) and submits; a second rules admin reviews the preview summary, approves,
+confirms the activation on its page (a box to tick); a clinician then sees the new flag
+produced by the new version.
 
 Without a Celery broker the preview and activation jobs run in-process when the request's
 transaction commits; with CELERY_BROKER_URL set, a real worker runs them (fixture `jobs_run`).
@@ -82,12 +84,18 @@ def test_admin_lowers_ferritin_threshold_second_admin_activates(
     # 2. Impact preview: one MDA5_RPILD_MARKERS flag would open.
     page.get_by_role("link", name="Preview impact").click()
     page.get_by_role("button", name="Run the preview").click()
+    expect(page.locator(".rs-job-state")).to_have_text("Done", timeout=JOB_TIMEOUT)
     row = page.locator("table.rs-impact tbody tr", has_text="MDA5_RPILD_MARKERS")
     expect(row.locator("td").nth(1)).to_have_text("1")
-    expect(row.get_by_role("link")).to_have_attribute(
-        "href", f"/patients/{ferritin_patient.public_id}/")
-    expect(page.locator("main")).not_to_contain_text("Ferrara")
-    expect(page.locator(".rs-job-state")).to_have_text("Done", timeout=JOB_TIMEOUT)
+    row.get_by_role("link", name="1 open").click()
+    case = page.locator("#cases-MDA5_RPILD_MARKERS table.rs-case")
+    expect(case).to_have_count(1)
+    expect(case.locator("caption")).to_contain_text("case 1")
+    expect(case.get_by_role("row", name=re.compile("^Ferritin"))).to_contain_text("1200 ng/mL")
+    main = page.locator("main")
+    for identity in ("Ferrara", "Lena", ferritin_patient.mrn, str(ferritin_patient.public_id)):
+        expect(main).not_to_contain_text(identity)
+    expect(main.locator('a[href^="/patients/"]')).to_have_count(0)
     screenshot(page, "preview")
     page.get_by_role("link", name="← v2").click()
     page.get_by_role("button", name="Submit for approval").click()
@@ -99,9 +107,22 @@ def test_admin_lowers_ferritin_threshold_second_admin_activates(
     log_in(page, live_server.url, "ruleadmin2")
     page.get_by_role("navigation").get_by_role("link", name="Rule sets").click()
     page.get_by_role("link", name="v2", exact=True).click()
+    summary = page.locator(".rs-impact-summary")
+    expect(summary).to_contain_text("for the current parameters of v2")
+    expect(summary.locator("table.rs-totals td").first).to_have_text("1")  # would open
+    screenshot(page, "review")
     page.get_by_label("Comment").fill("Checked against Yang 2021; agreed.")
     page.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_contain_text("v2 approved")
+    page.get_by_role("link", name="Activate v2…").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Activate rule set v2\?"))).to_be_visible()
+    expect(page.get_by_text("is retired")).to_contain_text("v1")
+    expect(page.locator("table.rs-diff")).to_contain_text("mda5.ferritin_ng_ml")
+    screenshot(page, "confirm")
+    page.get_by_role("button", name="Activate v2").click()  # the box is not ticked
+    expect(page.get_by_role("heading", name=re.compile(r"^Activate rule set v2\?"))).to_be_visible()
+    assert RuleSetVersion.objects.get(number=2).state == "approved"
+    page.get_by_label("I have reviewed the differences and the impact preview").check()
     page.get_by_role("button", name="Activate v2").click()
     expect(page.get_by_role("status")).to_contain_text("v2 is active")
     expect(page.locator(".rs-job-state")).to_have_text("Done", timeout=JOB_TIMEOUT)
@@ -127,7 +148,7 @@ def test_preview_page_follows_a_running_job_and_cancels_it(page: Page, live_serv
     """The page polls the job's JSON status and reloads when it ends. The job row is created
     without queueing it, so that this test decides when it runs (as a worker would)."""
     draft = ruleset_draft_clone(actor=rules_admin, source=RuleSetVersion.objects.get(number=1))
-    job = JobRun.objects.create(kind="ruleset-preview", created_by=rules_admin,
+    job = JobRun.objects.create(kind="ruleset-preview", created_by=rules_admin, ruleset=draft,
                                 params={"ruleset": draft.number, "as_of": "2025-06-01",
                                         "params_digest": params_digest(draft.params)})
     log_in(page, live_server.url, "ruleadmin")
