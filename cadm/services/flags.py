@@ -19,6 +19,7 @@ from cadm.rules.outcomes import Flag as RuleFlag
 from cadm.selectors.rulesets import ruleset_active
 
 from .audit import audit_record
+from .firings import firings_record
 
 QUIET_STATES = (Flag.State.ACKNOWLEDGED, Flag.State.SNOOZED, Flag.State.DISMISSED)
 
@@ -77,6 +78,7 @@ def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
         flag.save()
         _act(flag, FlagAction.Kind.RESOLVED, comment=flag.resolved_reason, ruleset=ruleset)
         result.resolved.append(flag.code)
+    firings_record(patient=patient, evaluation=evaluation, ruleset=ruleset, now=now)
     return result
 
 
