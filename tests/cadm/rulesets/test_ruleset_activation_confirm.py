@@ -67,7 +67,7 @@ def test_page_and_version_page_summarise_the_latest_preview(
                lambda: preview.ruleset_preview_start(actor=rules_admin, version=v2))
     for body in (page(admin, v2), detail(admin, v2)):
         assert "No impact preview has been run" not in body
-        assert "Latest impact preview: run" in body and "on 1 patients" in body
+        assert "Latest impact preview: run" in body and "on 1 patient," in body
         assert "for the current parameters of v2" in body and "stale" not in body
         totals = body.split('class="grid rs-totals"')[1].split("</table>")[0]
         # open 1 (the ferritin marker), the others unchanged; no patient named
