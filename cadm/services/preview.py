@@ -1,8 +1,9 @@
 """Impact preview: a rule-set version evaluated against the whole cohort, never stored.
 
-Per rule code, compared with the live flags (not resolved): flags that would open (the code
-fires, no live flag), close (a live flag, the code no longer fires) or change severity, with up
-to five patients (public ids only) for each. The job writes nothing but its own JobRun row;
+Per rule code, compared with the live flags (not resolved): flags that would open, close,
+change severity, change evidence or text, and quiet flags that would reopen, with up to five
+sample cases for each, by their values, without patient identity (cadm/services/impact.py).
+The job writes nothing but its own JobRun row;
 each chunk runs in a transaction that is always rolled back, so even a fact provider that
 wrote by mistake could not change live data.
 
@@ -72,7 +73,8 @@ def ruleset_preview_cancel(*, actor, job: JobRun) -> JobRun:
         job.result = {**_preview_begin(job), "stopped": _cancel_requested(job, job.params)}
         fields += ["state", "finished_at", "result"]
     job.save(update_fields=fields)
-    audit_record(actor=actor, action="ruleset.preview_cancel", target=job.ruleset,
+    version = job.ruleset or RuleSetVersion.objects.get(number=job.params["ruleset"])
+    audit_record(actor=actor, action="ruleset.preview_cancel", target=version,
                  detail={"number": job.params["ruleset"], "job": job.pk})
     return job
 

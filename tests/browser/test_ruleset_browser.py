@@ -12,9 +12,10 @@ import re
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cadm.jobs import job_run_execute
+from cadm.jobs import _kinds, _run_cohort
 from cadm.models import Flag, JobRun, RuleSetVersion
 from cadm.selectors.rulesets import params_digest
 from cadm.services.evaluation import patient_reevaluate
@@ -145,20 +146,25 @@ def test_admin_lowers_ferritin_threshold_second_admin_activates(
 def test_preview_page_follows_a_running_job_and_cancels_it(page: Page, live_server,
                                                            ferritin_patient, rules_admin,
                                                            screenshot):
-    """The page polls the job's JSON status and reloads when it ends. The job row is created
-    without queueing it, so that this test decides when it runs (as a worker would)."""
+    """The page polls the job's JSON status and reloads when it ends. The job row is made
+    running by hand, as a worker's claim would, so that this test decides when the "worker"
+    looks at the cancel request (between chunks)."""
     draft = ruleset_draft_clone(actor=rules_admin, source=RuleSetVersion.objects.get(number=1))
     job = JobRun.objects.create(kind="ruleset-preview", created_by=rules_admin, ruleset=draft,
                                 params={"ruleset": draft.number, "as_of": "2025-06-01",
-                                        "params_digest": params_digest(draft.params)})
+                                        "params_digest": params_digest(draft.params)},
+                                state="running", claim="test-worker", total=1,
+                                heartbeat_at=timezone.now())
     log_in(page, live_server.url, "ruleadmin")
     page.goto(f"{live_server.url}/rulesets/{draft.number}/preview/")
-    expect(page.locator(".rs-job-state")).to_have_text("Queued")
+    expect(page.locator(".rs-job-state")).to_have_text("Running")
     page.get_by_role("button", name="Cancel the preview").click()
     expect(page.get_by_role("status")).to_contain_text("Cancel requested")
     expect(page.locator(".rs-job-state")).to_have_text("Cancelling")
-    job_run_execute(job.pk)  # the "worker" picks it up; it stops before the first patient
-    expect(page.locator(".rs-job-state")).to_have_text("Cancelled by ruleadmin", timeout=5000)
+    job.refresh_from_db()
+    _run_cohort(job, _kinds["ruleset-preview"])  # the worker's next look: it stops
+    expect(page.locator(".rs-job-state")).to_have_text("Cancelled: cancelled by ruleadmin",
+                                                       timeout=5000)
     expect(page.get_by_text("partial: 0 of 1 patients", exact=False)).to_be_visible()
     expect(page.get_by_text("Cancelled before any patient was evaluated")).to_be_visible()
     expect(page.get_by_text("The draft has changed")).to_have_count(0)

@@ -82,7 +82,7 @@ def test_jobs_page_for_rules_admins_only(client, rules_admin, dermatologist, sit
     run_sweep(django_capture_on_commit_callbacks)
     client.force_login(rules_admin)
     body = client.get(reverse("job-list")).content.decode()
-    assert "cohort-reevaluate" in body and "1 patients" in body
+    assert "Daily sweep" in body and "1 patients" in body
     assert patient.family_name not in body
     client.force_login(dermatologist)
     assert client.get(reverse("job-list")).status_code == 403
