@@ -102,7 +102,7 @@ def job_dispatch(job_id: int) -> bool:
     except Exception as exc:  # noqa: BLE001 - kombu raises many types; the row records it
         logger.warning("Job %s could not be sent to the broker: %s", job_id, type(exc).__name__)
         JobRun.objects.filter(pk=job_id).update(
-            dispatch_error=f"{type(exc).__name__}: the task queue could not be reached")
+            dispatch_error=f"{type(exc).__name__}: {exc}"[:300])
         return False
     JobRun.objects.filter(pk=job_id).update(dispatched_at=timezone.now(), dispatch_error="")
     return True

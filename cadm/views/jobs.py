@@ -24,18 +24,30 @@ def job_list(request):
     })
 
 
+def job_started_message(request, job: JobRun, started: str) -> None:
+    """Say only what the job row records: the hand-over to the broker ran when the service's
+    transaction committed (cadm.jobs.job_dispatch)."""
+    job.refresh_from_db(fields=["dispatch_error"])
+    if job.dispatch_error:
+        messages.warning(request, f"Job #{job.pk} is recorded and queued, but the task queue "
+                                  f"could not be reached; it will start automatically when "
+                                  f"the queue is back.")
+    else:
+        messages.success(request, started)
+
+
 @require_POST
 @requires(Perm.RULESET_MANAGE)
 def job_retry(request, job_id):
     """Run a failed job, or one whose worker is gone, again from where it stopped."""
     job = get_object_or_404(JobRun, pk=job_id)
     try:
-        job_retry_service(actor=request.user, job=job)
+        job = job_retry_service(actor=request.user, job=job)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Job #{job.pk} queued again: it resumes after the last "
-                                  f"patients it finished.")
+        job_started_message(request, job, f"Job #{job.pk} queued again: it resumes after the "
+                                          f"last patients it finished.")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "job-list"

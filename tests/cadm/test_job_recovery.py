@@ -66,7 +66,8 @@ def test_a_broker_that_is_down_leaves_the_job_queued_with_the_reason(patients, b
     assert job_dispatch(job.pk) is False
     job.refresh_from_db()
     assert job.state == "queued" and job.dispatched_at is None
-    assert job.dispatch_error == "OperationalError: the task queue could not be reached"
+    assert job.dispatch_error == ("OperationalError: Error 111 connecting to 127.0.0.1:6379. "
+                                  "Connection refused.")
 
 
 def test_recovery_sends_queued_jobs_never_sent_or_sent_long_ago(patients, sent, settings):
@@ -245,3 +246,23 @@ def test_versions_page_says_the_cohort_is_not_all_on_the_active_version(
     page = client.get(reverse("ruleset-list")).content.decode()
     assert "not yet all on the active version" not in page
     assert 'http-equiv="refresh"' not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_say_when_the_task_queue_could_not_be_reached(client, broker_down):
+    """The hand-over runs when the service commits, inside the request: the message reads
+    the row. Transactional, so that the commit (and its hand-over) really happens."""
+    from tests.factories import SiteFactory, UserFactory
+
+    site = SiteFactory(code="north")
+    admin = UserFactory(username="ruleadmin", role="rules_admin", sites=[site])
+    client.force_login(admin)
+    response = client.post(reverse("ruleset-act", args=[1, "reevaluate"]), follow=True)
+    job = JobRun.objects.get(kind="ruleset-activate")
+    assert job.state == "queued" and job.dispatch_error
+    page = response.content.decode()
+    assert (f"Job #{job.pk} is recorded and queued, but the task queue could not be "
+            f"reached; it will start automatically when the queue is back.") in page
+    assert "being re-evaluated" not in page
+    assert ("queued</strong>: the task queue could not be reached (OperationalError: Error "
+            "111 connecting") in page  # the version page's status box
