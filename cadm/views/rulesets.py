@@ -28,6 +28,7 @@ from cadm.services import preview, rulesets
 
 from .access import requires
 from .ruleset_activation import is_identical_copy, preview_summary
+from .ruleset_metrics import metrics_context, metrics_status
 
 State = RuleSetVersion.State
 
@@ -60,6 +61,7 @@ def ruleset_detail(request, number, review_form=None, status=200):
     against, why = _compared_with(request, version, active)
     activation = sel.ruleset_jobs(version, sel.ACTIVATE_KIND).first()
     cohort = cohort_status(active) if version == active else None
+    window = metrics_context(request, version)
     return render(request, "cadm/rulesets/detail.html", {
         "version": version, "active": active, "against": against,
         "groups": sel.ruleset_param_groups(version, against),
@@ -67,12 +69,12 @@ def ruleset_detail(request, number, review_form=None, status=200):
         "others": sel.ruleset_list().exclude(pk=version.pk),
         "is_author": version.author_id == request.user.pk,
         "review_form": review_form or ReviewForm(), "clone_form": CloneForm(),
-        "history": sel.ruleset_history(version), "metrics": metrics.rule_metrics(version),
+        "history": sel.ruleset_history(version), **window,
         "activation": activation, "cohort": cohort,
         "preview": sel.ruleset_jobs(version, sel.PREVIEW_KIND).first(),
         "impact": preview_summary(version, active) if version.state in _DECIDING else None,
         "identical": is_identical_copy(version, active), "against_why": why,
-    }, status=status)
+    }, status=metrics_status(window, status))
 
 
 # The states in which a committee decides on the version: the page shows its latest preview.
