@@ -10,10 +10,11 @@ UTC days, both ends included, either end open:
 - median time to acknowledgement: for the flags opened under the version within the window,
   from the flag's `opened_at` to its first acknowledgement (never acknowledged: left out);
 - patients: distinct patients for whom a stored evaluation with the version fired the rule
-  (RuleFiring, cadm/services/firings.py), at some time within the window: the span from the
-  first to the last such evaluation overlaps it. Firing rows are written when the rule fires
-  and never re-stamped, so a version's counts do not shrink when the next version takes over
-  the live flags (a flag records only the version of its latest evaluation).
+  (RuleFiring, cadm/services/firings.py); with a window, those whose span from the first to
+  the last such evaluation overlaps it (a rule that fired in January and March counts in
+  February too: a firing row keeps one span, not every day). Firing rows are written when the
+  rule fires and never re-stamped, so a version's counts do not shrink when the next version
+  takes over the live flags (a flag records only the version of its latest evaluation).
 
 Alarms compare like with like. The activation job of the active version evaluates every
 patient with the active version and with the version it replaced, on the same facts and the

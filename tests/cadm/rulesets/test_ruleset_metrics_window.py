@@ -135,7 +135,7 @@ def test_the_page_counts_over_the_window(client, rules_admin, history):
     row = body.split('class="grid rs-metrics"')[1].split("</table>")[0]
     assert '<td class="num">1</td><td class="num">2</td><td class="num">1</td>' in row
     assert "6.0 h" in row
-    assert "fired the rule at some time within the window" in body
+    assert "whose span from the first to the last such evaluation overlaps the window" in body
     assert 'value="2026-02-01"' in body and 'value="2026-02-28"' in body
 
 
