@@ -44,7 +44,8 @@ def patient_reevaluate_compared(patient_id: int, *, as_of: date | None = None,
                                 other: RuleSetVersion | None = None
                                 ) -> tuple[ReconcileResult, Evaluation, Evaluation | None]:
     """patient_reevaluate, and what `other` (e.g. the version an activation replaced) says
-    of the same facts on the same day, without storing it: a like-with-like comparison."""
+    of the same facts on the same day, without storing it: a like-with-like comparison
+    (None when `other` is None or could not evaluate the facts)."""
     patient = Patient.objects.select_for_update().get(pk=patient_id)
     ruleset = ruleset or ruleset_active()
     as_of = as_of or timezone.localdate()
@@ -53,9 +54,18 @@ def patient_reevaluate_compared(patient_id: int, *, as_of: date | None = None,
     result = flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
     for hook in after_evaluation_hooks():  # e.g. the screening plan follows the tier
         hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
-    compared = (evaluate(facts, other.params, as_of, version=other.number, validated=True)
-                if other else None)
-    return result, evaluation, compared
+    return result, evaluation, _compared(facts, as_of, other)
+
+
+def _compared(facts, as_of: date, other: RuleSetVersion | None) -> Evaluation | None:
+    """The comparison feeds the alarms only: its failure must not undo the stored update."""
+    if other is None:
+        return None
+    try:
+        return evaluate(facts, other.params, as_of, version=other.number, validated=True)
+    except Exception:  # noqa: BLE001 - logged by id; the job counts the patient as uncompared
+        logger.exception("Comparison with v%s failed for a patient", other.number)
+        return None
 
 
 def evaluation_after_commit(patient: Patient) -> None:

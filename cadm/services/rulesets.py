@@ -236,6 +236,9 @@ def _activation_chunk(job: JobRun, ids: list[int], result: dict) -> None:
             errors_add(result, patient_id, exc)
             continue
         reevaluation_add(result, outcome)
+        if replaced is not None and before is None:
+            comparison["failed"] = comparison.get("failed", 0) + 1
+            continue  # counted in neither column: the comparison stays like with like
         comparison["patients"] += 1
         fired_before = {f.code for f in before.flags} if before else set()
         fired_now = {f.code for f in now.flags}

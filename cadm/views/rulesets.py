@@ -27,6 +27,7 @@ from cadm.selectors.jobs import cohort_status
 from cadm.services import preview, rulesets
 
 from .access import requires
+from .jobs import job_started_message
 from .ruleset_activation import is_identical_copy, preview_summary
 from .ruleset_metrics import metrics_context, metrics_status
 
@@ -189,12 +190,15 @@ def ruleset_act(request, number, action):
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     run, done = ACTIONS[action]
     try:
-        run(request, version, comment)
+        outcome = run(request, version, comment)
     except (DomainError, PermissionDenied, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         status = 403 if isinstance(exc, PermissionDenied) else 400
         return ruleset_detail(request, number, review_form=form, status=status)
-    messages.success(request, done.format(n=number))
+    if isinstance(outcome, JobRun):
+        job_started_message(request, outcome, done.format(n=number))
+    else:
+        messages.success(request, done.format(n=number))
     return redirect("ruleset-detail", number=number)
 
 
@@ -204,9 +208,11 @@ def ruleset_preview(request, number):
     version = _version(number)
     if request.method == "POST":
         try:
-            preview.ruleset_preview_start(actor=request.user, version=version)
+            job = preview.ruleset_preview_start(actor=request.user, version=version)
         except (DomainError, ValidationError) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        else:
+            job_started_message(request, job, f"Preview of v{number} started.")
         return redirect("ruleset-preview", number=number)
     job = sel.ruleset_jobs(version, sel.PREVIEW_KIND).first()
     return render(request, "cadm/rulesets/preview.html", {
@@ -261,12 +267,14 @@ def _evidence_rows(sample: dict) -> list[tuple[str, str | None, str | None, bool
 def ruleset_preview_cancel(request, number, job_id):
     job = get_object_or_404(JobRun, pk=job_id, kind=sel.PREVIEW_KIND, params__ruleset=number)
     try:
-        preview.ruleset_preview_cancel(actor=request.user, job=job)
+        job = preview.ruleset_preview_cancel(actor=request.user, job=job)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Cancel requested: the preview stops after its current "
-                                  "batch of patients.")
+        messages.success(request, "Preview cancelled before it started."
+                         if job.state == JobRun.State.CANCELLED else
+                         "Cancel requested: the preview stops after its current batch of "
+                         "patients.")
     return redirect("ruleset-preview", number=number)
 
 

@@ -105,3 +105,25 @@ def test_one_patients_failure_is_recorded_and_the_others_go_on(
     job = activate(django_capture_on_commit_callbacks, second_admin, version)
     assert job.state == "done" and job.result["errors"] == [f"patient id {bad}: ValueError"]
     assert job.result["opened"] == 2
+
+
+def test_a_failing_comparison_does_not_undo_the_patients_update(
+        cohort, rules_admin, second_admin, monkeypatch, django_capture_on_commit_callbacks):
+    """The replaced version's evaluation only feeds the alarms: when it raises, the patient is
+    still re-evaluated with the new version, and left out of the comparison."""
+    from cadm.services import evaluation
+
+    version = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
+    real = evaluation.evaluate
+
+    def old_version_breaks(facts, params, as_of, *, version, **kwargs):
+        if version == 1:
+            raise KeyError("a parameter the old version lacks")
+        return real(facts, params, as_of, version=version, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluate", old_version_breaks)
+    job = activate(django_capture_on_commit_callbacks, second_admin, version)
+    assert job.state == "done" and job.result["errors"] == []
+    assert job.result["opened"] == 3
+    assert job.result["comparison"]["failed"] == 4
+    assert job.result["comparison"]["patients"] == 0 and job.result["comparison"]["codes"] == {}
