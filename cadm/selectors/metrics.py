@@ -176,11 +176,11 @@ class RuleAlarm:
         cohort = (f" Compared on the same {_patients_text(self.patients)}, as of "
                   f"{self.as_of}.")
         if self.kind == "stopped":
-            return (f"{self.code} fired for {self.before} patients under v{self.previous} and "
-                    f"for none under v{self.active}.{cohort}")
+            return (f"{self.code} fired for {_patients_text(self.before)} under "
+                    f"v{self.previous} and for none under v{self.active}.{cohort}")
         if not self.before:
-            return (f"{self.code} fires for {self.now} patients under v{self.active} and for "
-                    f"none under v{self.previous} (from none, more than {SURGE_FACTOR} is a "
+            return (f"{self.code} fires for {_patients_text(self.now)} under v{self.active} "
+                    f"and for none under v{self.previous} (from none, more than {SURGE_FACTOR} is a "
                     f"surge).{cohort}")
         return (f"{self.code} fires for {self.now} patients under v{self.active}, more than "
                 f"{SURGE_FACTOR}× the {self.before} under v{self.previous}.{cohort}")

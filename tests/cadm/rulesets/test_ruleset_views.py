@@ -283,7 +283,7 @@ def test_list_shows_the_alarm_of_a_rule_gone_silent(admin_client, site, rheumato
     job_run_execute(job.pk)
     body = admin_client.get(reverse("ruleset-list")).content.decode()
     assert "Rule alarms" in body
-    assert "MDA5_RPILD_MARKERS fired for 1 patients under v1 and for none under v2." in body
+    assert "MDA5_RPILD_MARKERS fired for 1 patient under v1 and for none under v2." in body
     detail = admin_client.get(reverse("ruleset-detail", args=[1])).content.decode()
     assert "Rule metrics under v1" in detail and "MDA5_RPILD_MARKERS" in detail
 
