@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cadm.context_processors.roles",
+                "cadm.context_processors.jobs",
             ],
         },
     },
