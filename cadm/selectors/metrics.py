@@ -180,8 +180,8 @@ class RuleAlarm:
                     f"v{self.previous} and for none under v{self.active}.{cohort}")
         if not self.before:
             return (f"{self.code} fires for {_patients_text(self.now)} under v{self.active} "
-                    f"and for none under v{self.previous} (from none, more than {SURGE_FACTOR} is a "
-                    f"surge).{cohort}")
+                    f"and for none under v{self.previous} (from none, more than "
+                    f"{SURGE_FACTOR} is a surge).{cohort}")
         return (f"{self.code} fires for {self.now} patients under v{self.active}, more than "
                 f"{SURGE_FACTOR}× the {self.before} under v{self.previous}.{cohort}")
 
