@@ -15,7 +15,9 @@ Rules, on `cadm_rulesetversion`:
    `rejected_at`. Approver ≠ author is the check constraint `ruleset_approver_is_not_author`.
    Version number 1, created active by 0004 with no author and no approver, is exempt.
    Membership is checked when the approver is recorded, not on later writes: an approver who
-   later leaves the role must not make their version impossible to activate or retire.
+   later leaves the role must not make their version impossible to activate or retire. Rows
+   written before this migration are not checked again (rules 2 and 3 hold for them from now
+   on).
 2. The decision fields are set once, from NULL, by their own state move, in the same UPDATE,
    and never change afterwards:
        submitted_at                      draft → awaiting_approval (required)
@@ -112,7 +114,7 @@ M_AUDIT = "audit events are append-only: they are never changed or deleted"
 
 MOVES = [("draft", "awaiting_approval"), ("awaiting_approval", "approved"),
          ("awaiting_approval", "rejected"), ("approved", "active"), ("active", "retired")]
-# Each decision column, and the move that records it (None: its value never changes).
+# Each decision column, and the only move that may record it.
 DECISIONS = [("submitted_at", ("draft", "awaiting_approval")),
              ("approver_id", ("awaiting_approval", "approved")),
              ("approved_at", ("awaiting_approval", "approved")),

@@ -37,7 +37,7 @@ def ruleset_get(*, active: bool = False, number: int | None = None) -> RuleSetVe
             return ruleset_active()
         return RuleSetVersion.objects.get(number=number)
     except (RuleSetVersion.DoesNotExist, NoActiveRuleSet):
-        what = "an active rule-set version" if active else f"rule-set version {number}"
+        what = "active rule-set version" if active else f"rule-set version {number}"
         raise CommandError(f"There is no {what} in the database (run migrate).") from None
 
 

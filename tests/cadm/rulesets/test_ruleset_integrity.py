@@ -22,6 +22,7 @@ from cadm.selectors.rulesets import ruleset_active, ruleset_get
 from cadm.services import rulesets
 from cadm.services.audit import audit_record
 from tests.cadm.rulesets.builders import FERRITIN_KEY, approved, draft_with
+from tests.factories import SiteFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 State = RuleSetVersion.State
@@ -105,7 +106,7 @@ def test_approval_without_a_date_is_refused(awaiting, second_admin):
 
 
 def test_approval_by_the_author_is_refused(awaiting, rules_admin):
-    refused("approver", lambda: rows(awaiting).update(
+    refused(NOT_RULES_ADMIN, lambda: rows(awaiting).update(
         state=State.APPROVED, approver=rules_admin, approved_at=timezone.now()))
 
 
@@ -118,7 +119,6 @@ def test_rejection_by_a_clinician_is_refused(awaiting, rheumatologist):
 @pytest.mark.parametrize("who", ["clinician", "nobody", "another_admin"])
 def test_the_approver_of_an_approved_version_never_changes(approved_version, rheumatologist,
                                                            site, who):
-    from tests.factories import UserFactory
     other = {"clinician": rheumatologist, "nobody": None,
              "another_admin": UserFactory(role="rules_admin", sites=[site])}[who]
     refused(NEVER_CHANGES, lambda: rows(approved_version).update(approver=other))
@@ -149,7 +149,7 @@ def test_decision_dates_never_change(request, fixture, field, value):
     refused(NEVER_CHANGES, lambda: rows(version).update(**{field: new}))
 
 
-def test_the_rejecter_never_changes(rejected, second_admin):
+def test_the_rejecter_never_changes(rejected):
     refused(NEVER_CHANGES, lambda: rows(rejected).update(rejected_by=None))
 
 
@@ -312,14 +312,14 @@ def test_submit_approve_reject_and_two_activations_in_a_row(rules_admin, second_
     first = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     assert (first.state, first.approver, first.review_comment) == (
         State.APPROVED, second_admin, "Agreed.")
-    refused_one = rulesets.ruleset_submit(actor=rules_admin, version=draft_with(rules_admin))
-    rulesets.ruleset_reject(actor=second_admin, version=refused_one, comment="No reason given.")
+    rejected_one = rulesets.ruleset_submit(actor=rules_admin, version=draft_with(rules_admin))
+    rulesets.ruleset_reject(actor=second_admin, version=rejected_one, comment="No reason given.")
     second = approved(second_admin, rules_admin, **{FERRITIN_KEY: 1100.0})
     rulesets.ruleset_activate(actor=rules_admin, version=first)
     rulesets.ruleset_activate(actor=second_admin, version=second)
     states = dict(RuleSetVersion.objects.values_list("number", "state"))
     assert states == {1: State.RETIRED, first.number: State.RETIRED,
-                      refused_one.number: State.REJECTED, second.number: State.ACTIVE}
+                      rejected_one.number: State.REJECTED, second.number: State.ACTIVE}
     first.refresh_from_db(), second.refresh_from_db(), v1.refresh_from_db()
     assert (first.replaces, second.replaces) == (v1, first)
     assert v1.retired_at and first.activated_at and first.retired_at == second.activated_at
@@ -330,7 +330,6 @@ def test_two_committed_activations_pass_the_commit_check(django_capture_on_commi
     """Each activation commits (retire, then activate): the deferred check passes on
     PostgreSQL. Being transactional, this test is also flushed afterwards (TRUNCATE on
     PostgreSQL, DELETE on SQLite) with decided versions and audit rows in the tables."""
-    from tests.factories import SiteFactory, UserFactory
     site = SiteFactory(code="north", name="North Clinic")
     author, checker = (UserFactory(username=n, role="rules_admin", sites=[site])
                        for n in ("ruleadmin", "ruleadmin2"))
