@@ -26,7 +26,8 @@ triggers first and recreate them afterwards, in the same migration:
 
 SQLite: a migration that rebuilds the table (most AlterField/AddConstraint on
 RuleSetVersion do: new table, copy, drop, rename) loses the trigger with the dropped table; end
-such a migration with `RunPython(immutable.create_triggers, ...)`. The immutability tests
+such a migration with `RunPython(immutable.create_triggers, ...)`, and recreate 0014's
+triggers too (its docstring says how). The immutability tests
 (tests/cadm/rulesets/test_immutability.py) fail when the trigger is missing.
 
 `create_triggers` is idempotent: tests/conftest.py replays the project's RunPython steps.

@@ -6,6 +6,7 @@ class AuditEvent(models.Model):
     """Who did what to which record, beside the field history kept by simple-history.
 
     `detail` holds identifiers and changed field names, never free-text patient data.
+    Append-only: the database refuses UPDATE (and DELETE on PostgreSQL) of a row (0014).
     """
 
     actor = models.ForeignKey(

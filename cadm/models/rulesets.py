@@ -18,7 +18,8 @@ class RuleSetVersion(models.Model):
     as it was, and the author clones it into a new draft. A roll-back is a clone of an older
     version through the same approval. Exactly one version is active (a database
     constraint); once submitted, a version's content never changes: the services refuse it
-    and database triggers (migration 0008) refuse it too.
+    and database triggers (migration 0009) refuse it too. Its decisions (who approved, when,
+    the state moves allowed) are held by triggers as well (migration 0014).
     """
 
     class State(models.TextChoices):

@@ -32,11 +32,28 @@ def test_raw_update_of_params_on_a_submitted_version_raises(submitted):
     assert submitted.params[FERRITIN_KEY] == 1000.0
 
 
+def reached(version, state, author, other_admin) -> RuleSetVersion:
+    """The version taken to `state` through the services (the database refuses any other
+    way: migration 0014)."""
+    if state == State.REJECTED:
+        return rulesets.ruleset_reject(actor=other_admin, version=version, comment="No.")
+    if state in (State.APPROVED, State.RETIRED):
+        version = rulesets.ruleset_approve(actor=other_admin, version=version)
+    if state == State.RETIRED:
+        rulesets.ruleset_activate(actor=other_admin, version=version)
+        rulesets.ruleset_activate(actor=author, version=rulesets.ruleset_approve(
+            actor=other_admin, version=rulesets.ruleset_submit(
+                actor=author, version=draft_with(author, **{FERRITIN_KEY: 1100.0}))))
+        version.refresh_from_db()
+    return version
+
+
 @pytest.mark.parametrize("state", NOT_DRAFT)
-def test_every_state_after_draft_is_protected(submitted, state):
-    rows = RuleSetVersion.objects.filter(pk=submitted.pk)
-    rows.update(state=state)  # state moves stay possible (the services order them)
-    refused(rows, params={**submitted.params, FERRITIN_KEY: 900.0})
+def test_every_state_after_draft_is_protected(submitted, rules_admin, second_admin, state):
+    version = reached(submitted, state, rules_admin, second_admin)
+    assert version.state == state
+    refused(RuleSetVersion.objects.filter(pk=version.pk),
+            params={**version.params, FERRITIN_KEY: 900.0})
 
 
 def test_the_active_version_1_is_protected(v1):

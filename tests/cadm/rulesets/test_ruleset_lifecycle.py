@@ -33,7 +33,7 @@ def test_clone_makes_a_draft_numbered_max_plus_one_with_the_sources_params(rules
 
 def test_clone_fills_parameters_added_since_with_their_defaults(rules_admin):
     old = {k: v for k, v in DEFAULTS.items() if k != "severity.HCQ_DOSE_MISSING"}
-    older = RuleSetVersion.objects.create(number=7, state=State.RETIRED, params=old,
+    older = RuleSetVersion.objects.create(number=7, state=State.DRAFT, params=old,
                                           change_note="written before HCQ_DOSE_MISSING")
     draft = rulesets.ruleset_draft_clone(actor=rules_admin, source=older)
     assert draft.number == 8

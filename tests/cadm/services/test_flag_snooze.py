@@ -7,11 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cadm.models import Flag, RuleSetVersion
+from cadm.models import Flag
 from cadm.rules.params import DEFAULTS
 from cadm.services.evaluation import patient_reevaluate
 from cadm.services.flags import flag_snooze
-from tests.factories import AntibodyFactory
+from cadm.services.rulesets import ruleset_activate
+from tests.cadm.rulesets.builders import approved
+from tests.factories import AntibodyFactory, UserFactory
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -39,11 +41,13 @@ def test_the_longest_snooze_per_severity(flag, dermatologist, severity):
     assert flag.state == "snoozed"
 
 
-def test_the_maximum_follows_the_active_rule_set(flag, dermatologist):
-    active = RuleSetVersion.objects.get(state="active")
-    RuleSetVersion.objects.filter(pk=active.pk).update(state="retired")
-    RuleSetVersion.objects.create(number=active.number + 1, state="active", change_note="3",
-                                  params={**active.params, "snooze.max_days.critical": 3})
+def test_the_maximum_follows_the_active_rule_set(flag, dermatologist, site,
+                                                django_capture_on_commit_callbacks):
+    author = UserFactory(username="ruleadmin", role="rules_admin", sites=[site])
+    approver = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
+    version = approved(author, approver, **{"snooze.max_days.critical": 3})
+    with django_capture_on_commit_callbacks(execute=False):  # the cohort job is not needed
+        ruleset_activate(actor=approver, version=version)
     with pytest.raises(ValidationError, match="at most 3 days"):
         flag_snooze(actor=dermatologist, flag=flag, until=TODAY + dt.timedelta(days=4),
                     today=TODAY, comment="x")
