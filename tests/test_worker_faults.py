@@ -69,26 +69,25 @@ def broker_down():
         app.conf.broker_write_url, app._pool, app.amqp._producer_pool = saved
 
 
-def cohort(n: int, site, creator, *, evaluate: bool = True) -> list[Patient]:
-    """Anti-MDA5 patients: ferritin 1200 ng/mL for most (a lowered threshold opens
-    MDA5_RPILD_MARKERS), none for every fifth."""
+def cohort_and_approved_version(n: int):
+    """n anti-MDA5 patients evaluated with v1: ferritin 1200 ng/mL for most, none for every
+    fifth; and v2, approved, which lowers the ferritin threshold to 1000 (MDA5_RPILD_MARKERS
+    opens for the others). Returns (patients, v2, the rules admin who approved it)."""
+    site = SiteFactory(code="north")
+    creator = UserFactory(role="rheumatologist", sites=[site])
+    author = UserFactory(username="ruleadmin1", role="rules_admin", sites=[site])
+    approver = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
     patients = [mda5_patient(site, creator, ferritin=None if i % 5 == 0 else 1200)
                 for i in range(n)]
-    if evaluate:
-        for patient in patients:
-            patient_reevaluate(patient.pk)
-    return patients
+    for patient in patients:
+        patient_reevaluate(patient.pk)
+    return patients, approved(author, approver, **{FERRITIN_KEY: 1000.0}), approver
 
 
 @pytest.mark.django_db(transaction=True)
 def test_activation_with_the_broker_down_tells_the_truth_and_the_job_still_runs(
         celery_worker):
-    site = SiteFactory(code="north")
-    creator = UserFactory(role="rheumatologist", sites=[site])
-    first = UserFactory(username="ruleadmin1", role="rules_admin", sites=[site])
-    second = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
-    cohort(6, site, creator)
-    version = approved(first, second, **{FERRITIN_KEY: 1000.0})
+    _, version, second = cohort_and_approved_version(6)
     client = Client()
     client.force_login(second)
 
@@ -174,12 +173,7 @@ def live_flags() -> set[tuple]:
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninterrupted(
         monkeypatch):
-    site = SiteFactory(code="north")
-    creator = UserFactory(role="rheumatologist", sites=[site])
-    first = UserFactory(username="ruleadmin1", role="rules_admin", sites=[site])
-    second = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
-    patients = cohort(40, site, creator)
-    version = approved(first, second, **{FERRITIN_KEY: 1000.0})
+    patients, version, second = cohort_and_approved_version(40)
     queue = f"kill-test-{uuid.uuid4().hex[:8]}"
     # The activation commits but its message is lost (as after a broker outage): the worker
     # that starts sends it (start-up recovery), on its own queue.
