@@ -4,10 +4,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cadm.exceptions import DomainError
-from cadm.jobs import job_retry as job_retry_service
 from cadm.models import JobRun
 from cadm.permissions import Perm, has_perm
 from cadm.selectors import jobs as sel
+from cadm.services.jobs import job_retry as job_retry_service
 
 from .access import requires
 

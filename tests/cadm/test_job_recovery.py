@@ -15,10 +15,11 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from cadm import jobs
 from cadm.exceptions import DomainError
-from cadm.jobs import job_dispatch, job_retry, job_run_execute, jobs_recover
+from cadm.jobs import job_dispatch, job_run_execute, jobs_recover
 from cadm.models import AuditEvent, Flag, JobRun, RuleSetVersion
 from cadm.selectors.jobs import cohort_status
 from cadm.services.cohort import SWEEP_KIND
+from cadm.services.jobs import job_retry
 from cadm.tasks import job_run_task
 from tests.cadm.rulesets.builders import mda5_patient
 
