@@ -138,12 +138,13 @@ def _finish(job: JobRun, state: str, **fields) -> None:
     _owned(job).update(state=state, finished_at=timezone.now(), claim="", **fields)
 
 
-def job_run_execute(job_id: int) -> JobRun:
+def job_run_execute(job_id: int) -> JobRun | None:
     """Run a job if it is queued or its worker is gone; otherwise leave it alone (a
-    redelivered message, a job alive in another worker, a finished job)."""
+    redelivered message, a job alive in another worker, a finished job). None: no such job
+    (a message that outlived its row)."""
     job = _claim(job_id, uuid.uuid4().hex)
     if job is None:
-        return JobRun.objects.get(pk=job_id)
+        return JobRun.objects.filter(pk=job_id).first()
     kind = _kinds.get(job.kind)
     try:
         if kind is None:
@@ -167,7 +168,7 @@ def job_run_execute(job_id: int) -> JobRun:
     except Exception as exc:  # noqa: BLE001 - any failure is recorded where the UI shows it
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         _finish(job, State.FAILED, error=f"{type(exc).__name__}: {exc}")
-    return JobRun.objects.get(pk=job_id)
+    return JobRun.objects.filter(pk=job_id).first()
 
 
 def _run_plain(job: JobRun, func: JobFunction) -> None:

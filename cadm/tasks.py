@@ -11,7 +11,8 @@ from cadm.jobs import job_run_execute, job_run_start, jobs_recover
 def job_run_task(job_id: int) -> str:
     """Run a recorded job by id. Idempotent: a finished job, or one alive in another worker,
     is left alone; a job whose worker is gone is resumed (cadm/jobs.py)."""
-    return job_run_execute(job_id).state
+    job = job_run_execute(job_id)
+    return job.state if job else "missing"
 
 
 @shared_task

@@ -100,3 +100,10 @@ def test_without_broker_job_runs_in_process_on_commit(django_capture_on_commit_c
     job.refresh_from_db()
     assert job.state == JobRun.State.DONE
     assert calls == [job.pk]
+
+
+def test_a_message_for_a_job_that_no_longer_exists_is_dropped():
+    from cadm.tasks import job_run_task
+
+    assert job_run_execute(424242) is None
+    assert job_run_task.run(424242) == "missing"
