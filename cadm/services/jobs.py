@@ -16,7 +16,7 @@ State = JobRun.State
 
 @transaction.atomic
 def job_retry(*, actor, job: JobRun) -> JobRun:
-    """A person asks for a failed, cancelled-by-fault or stale job to run again: it resumes
+    """A person asks for a failed job, or one whose worker is gone, to run again: it resumes
     after its last committed chunk, with a fresh allowance of attempts."""
     require(actor, Perm.RULESET_MANAGE)
     job = JobRun.objects.select_for_update().get(pk=job.pk)
