@@ -82,8 +82,15 @@ def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
     return result
 
 
+def evidence_reopens(flag: Flag, digest: str) -> bool:
+    """A quiet flag (acknowledged, snoozed, dismissed) reopens when what fired it changes.
+    The preview (impact.py) asks the same question of a version not yet active."""
+    return flag.state in QUIET_STATES and flag.evidence_digest != digest
+
+
 def _refresh(flag: Flag, content: dict, as_of: date, now, result: ReconcileResult) -> None:
     changed = flag.evidence_digest != content["evidence_digest"]
+    reopens = evidence_reopens(flag, content["evidence_digest"])  # before the content is set
     snooze_over = flag.state == Flag.State.SNOOZED and flag.snoozed_until < as_of
     differs = changed or snooze_over or any(
         getattr(flag, k) != v for k, v in content.items())
@@ -92,7 +99,7 @@ def _refresh(flag: Flag, content: dict, as_of: date, now, result: ReconcileResul
     for key, value in content.items():
         setattr(flag, key, value)
     flag.updated_at = now
-    if (changed and flag.state in QUIET_STATES) or snooze_over:
+    if reopens or snooze_over:
         flag.state, flag.snoozed_until = Flag.State.OPEN, None
         flag.save()
         _act(flag, FlagAction.Kind.REOPENED,

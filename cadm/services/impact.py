@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from cadm.models import Flag
 from cadm.rules.outcomes import Flag as RuleFlag
 
-from .flags import QUIET_STATES, evidence_digest
+from .flags import evidence_digest, evidence_reopens
 
 SAMPLE_SIZE = 5
 EVIDENCE_ITEMS = 8
@@ -116,7 +116,8 @@ def _compare(impact: dict, out: RuleFlag, flag: Flag) -> None:
     """A code that fires and has a live flag: severity, text/evidence, or nothing changes.
     The digest is the one the reconciliation stores and compares (flags.evidence_digest):
     the preview must call "reopen" exactly what an activation would reopen."""
-    digest_changed = evidence_digest(out) != flag.evidence_digest
+    digest = evidence_digest(out)
+    digest_changed = digest != flag.evidence_digest
     if out.severity != flag.severity:
         _add(impact, "severity", out, flag)
         step = f"{flag.severity}→{out.severity}"
@@ -126,7 +127,7 @@ def _compare(impact: dict, out: RuleFlag, flag: Flag) -> None:
         impact["evidence"] += digest_changed
     else:
         impact["stay"] += 1
-    if digest_changed and flag.state in QUIET_STATES:
+    if evidence_reopens(flag, digest):
         _add(impact, "reopen", out, flag)
 
 
