@@ -3,6 +3,7 @@
 DEBUG defaults to False; a development SECRET_KEY is allowed only with DEBUG on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,11 +44,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "knox",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "django_celery_beat",
     "cadm",
+    "cadm.api",
     "monitoring",
     "screening",
 ]
@@ -143,11 +148,45 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# The REST API (cadm/api/): token first, so that a request without credentials gets a 401
+# with `WWW-Authenticate: Token`; the session (CSRF enforced) serves the browser and the docs.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "cadm.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Deny by default: a view is open only to holders of the Perm it names (required_perm).
+    "DEFAULT_PERMISSION_CLASSES": ["cadm.api.permissions.RequiresPerm"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "cadm.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "cadm.api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "cadm.api.schema.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# django-rest-knox: the database keeps a SHA-512 digest of each token, never the secret.
+KNOX_TOKEN_MODEL = "api.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_DAYS", default=90)),
+    "TOKEN_PREFIX": "cadm_",
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CADM decision support API",
+    "DESCRIPTION": "Synthetic data only. Errors: one shape, see the Error component.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Schema and docs for logged-in users (session) or token holders only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery: without a broker, tasks run in-process when called (the embedded default), so a

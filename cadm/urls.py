@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cadm.views import (
+    account_tokens,
     entry,
     flags,
     health,
@@ -59,5 +60,9 @@ urlpatterns = [
     path("flags/<uuid:public_id>/<slug:action>/", flags.flag_act, name="flag-act"),
     path("", include("screening.urls")),
     path("", include("monitoring.urls")),
+    path("api/", include("cadm.api.urls")),
+    path("account/tokens/", account_tokens.token_list, name="account-tokens"),
+    path("account/tokens/<uuid:public_id>/revoke/", account_tokens.token_revoke,
+         name="account-token-revoke"),
     path("admin/", admin.site.urls),
 ]

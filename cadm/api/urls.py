@@ -1,0 +1,40 @@
+from django.urls import include, path, re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
+
+from . import jobs, me, patients, tokens
+from .permissions import ANY_USER
+
+
+@extend_schema(exclude=True)
+class Unknown(APIView):
+    """Any other path under /api/: a 404 in the API's error shape, not an HTML page."""
+
+    required_perm = ANY_USER
+    permission_classes = []
+    authentication_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound()
+
+
+v1 = [
+    path("me/", me.Me.as_view(), name="api-me"),
+    path("patients/", patients.PatientList.as_view(), name="api-patient-list"),
+    path("patients/<uuid:public_id>/", patients.PatientDetail.as_view(),
+         name="api-patient-detail"),
+    path("jobs/", jobs.JobList.as_view(), name="api-job-list"),
+    path("jobs/<int:pk>/", jobs.JobDetail.as_view(), name="api-job-detail"),
+    path("tokens/", tokens.TokenList.as_view(), name="api-token-list"),
+    path("tokens/<uuid:public_id>/", tokens.TokenDetail.as_view(), name="api-token-detail"),
+]
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/", include(v1)),
+    re_path(r"^.*$", Unknown.as_view(), name="api-unknown"),
+]
