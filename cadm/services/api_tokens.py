@@ -3,6 +3,7 @@ the caller and never stored, logged or audited (knox keeps its SHA-512 digest)."
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cadm.api.models import ApiToken
@@ -19,7 +20,7 @@ def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
         raise DomainError("Give the token a name (what uses it).")
     with transaction.atomic():
         # Lock the user's row: two creations at once cannot pass the limit together.
-        type(actor).objects.select_for_update().filter(pk=actor.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
         if ApiToken.objects.filter(user=actor).count() >= MAX_TOKENS_PER_USER:
             raise DomainError(f"At most {MAX_TOKENS_PER_USER} tokens: revoke one first.")
         token, secret = ApiToken.objects.create(user=actor, name=name[:100])
