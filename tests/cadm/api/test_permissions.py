@@ -132,3 +132,13 @@ def test_view_without_required_perm_is_denied(rheumatologist):
     force_authenticate(request, rheumatologist)
     response = Forgetful.as_view()(request)
     assert response.status_code == 403
+
+
+def test_every_api_view_names_its_permission():
+    from cadm.api.permissions import ANY_USER
+    from cadm.api.urls import v1
+    from cadm.permissions import Perm
+
+    for pattern in v1:
+        perm = pattern.callback.view_class.required_perm
+        assert isinstance(perm, Perm) or perm == ANY_USER, pattern.name
