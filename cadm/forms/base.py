@@ -46,6 +46,17 @@ def blank_choices_as_dash(form: forms.BaseForm) -> None:
             field.choices = [("", "—"), *list(choices)[1:]]
 
 
+def add_input_errors(form: forms.BaseForm, exc) -> None:
+    """A parser's refusals (cadm.inputs.InputInvalid) on the form's fields; a field the form
+    does not show, or one refused already by its own cleaning, goes to the whole form."""
+    for name, problems in exc.errors.items():
+        if name in form.errors:
+            continue
+        target = name if name in form.fields else None
+        for problem in problems:
+            form.add_error(target, ValidationError(problem.message, code=problem.code))
+
+
 class MeasuredFormMixin(ErrorMessagesMixin):
     """Range checks (§6.2) for the fields listed in `measured`: form field -> quantity code.
 
@@ -105,6 +116,11 @@ class ResultForm(MeasuredFormMixin, forms.ModelForm):
                 self.add_error("observed_on", exc)
         self.check_measured(cleaned)
         return cleaned
+
+    def service_row(self):
+        """What the service takes for this row: a typed input (cadm.inputs) where one exists,
+        else the model field values."""
+        return self.record_fields()
 
     def record_fields(self) -> dict:
         """Model field values for a new row, normalised values included."""

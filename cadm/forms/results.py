@@ -5,12 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cadm.inputs import Context, InputInvalid, LabInput
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
 from cadm.rules import measurements
 from cadm.rules import vocabulary as v
-from cadm.validation import check_measurement
 
-from .base import DateInput, ResultForm, checkbox_choices, yes_no
+from .base import DateInput, ResultForm, add_input_errors, checkbox_choices, yes_no
 
 
 class LabResultForm(ResultForm):
@@ -31,44 +31,26 @@ class LabResultForm(ResultForm):
 
     def clean(self):
         cleaned = forms.ModelForm.clean(self)
-        analyte, value, unit = (cleaned.get(k) for k in ("analyte", "value", "unit"))
+        self.input = None
+        value = cleaned.get("value")
         if value is None:
             if "value" not in self.errors:  # not one refused already (e.g. not a number)
                 self.add_error("value", "Value: enter the result, or clear the row.")
             return cleaned
-        if not (analyte and unit):
+        if not (cleaned.get("analyte") and cleaned.get("unit")):
             return cleaned
-        quantity = measurements.QUANTITIES[analyte]
+        # The checks themselves belong to the input (cadm.inputs.labs), shared by every door.
+        context = Context(today=self.today, birth_date=self.patient.birth_date,
+                          confirmed=bool(cleaned.get("confirm_unusual")))
         try:
-            normalised = check_measurement(
-                analyte, value, unit, confirmed=bool(cleaned.get("confirm_unusual"))
-            )
-        except ValidationError as exc:
-            field = "unit" if exc.code == "implausible" and unit not in quantity.units else "value"
-            self.add_error(field, exc)
+            self.input = LabInput.parse(cleaned, context=context)
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
             return cleaned
-        cleaned["value_normalised"] = normalised
-        cleaned["unit_normalised"] = quantity.unit
-        cleaned["loinc"] = quantity.loinc or ""
-        uln = cleaned.get("upper_limit")
-        if uln is not None:
-            self._check_uln(cleaned, analyte, uln, unit)
+        cleaned.update({k: getattr(self.input, k) for k in
+                        ("value_normalised", "unit_normalised", "loinc",
+                         "upper_limit_normalised") if getattr(self.input, k) is not None})
         return cleaned
-
-    def _check_uln(self, cleaned: dict, analyte: str, uln, unit: str) -> None:
-        """The lab's upper limit is a value of the same analyte in the same unit: the same
-        §6.2 ranges catch a typo (999,999 U/L), and it must be above 0."""
-        label = measurements.QUANTITIES[analyte].label
-        if uln <= 0:
-            self.add_error("upper_limit", f"ULN ({label}): {measurements.fmt(uln)} {unit} must "
-                                          f"be above 0 {unit}.")
-            return
-        try:
-            cleaned["upper_limit_normalised"] = check_measurement(
-                analyte, uln, unit, confirmed=bool(cleaned.get("confirm_unusual")))
-        except ValidationError as exc:
-            # The measurement's message starts with the analyte ("CK: ..."): say it is the ULN.
-            self.add_error("upper_limit", f"ULN ({label}): {exc.messages[0].split(': ', 1)[1]}")
 
     def record_fields(self) -> dict:
         data = super().record_fields()
@@ -76,6 +58,9 @@ class LabResultForm(ResultForm):
             if extra in self.cleaned_data:
                 data[extra] = self.cleaned_data[extra]
         return data
+
+    def service_row(self) -> LabInput:
+        return self.input
 
 
 class AutoantibodyForm(ResultForm):

@@ -113,7 +113,11 @@ def _lab(r: _Reader, x: dict, path: str) -> f.LabFact:
     value = r.value(x["test"], x["value"], x["unit"], f"{path}.value")
     uln = x.get("upper_limit")
     if uln is not None:  # same unit as the value, so the same conversion and hard range
-        uln = r.value(x["test"], uln, x["unit"], f"{path}.upper_limit")
+        try:
+            uln = float(measurements.check_uln(x["test"], Decimal(str(uln)), x["unit"],
+                                               confirmed=True))
+        except measurements.MeasurementError as exc:
+            raise CaseError(f"{path}.upper_limit", exc.message) from None
     return f.LabFact(r.day(x["date"], f"{path}.date"), x["test"], value, uln)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Quantity",
     "UnitNotAccepted",
     "check",
+    "check_uln",
     "fmt",
     "normalise",
     "range_text",
@@ -181,3 +182,21 @@ def check(
                 "confirm the value to save it.",
             )
     return norm
+
+
+def check_uln(
+    code: str, uln: Decimal, unit: str | None = None, *, confirmed: bool = False
+) -> Decimal:
+    """A lab's upper limit of normal, normalised. It is a value of the same analyte in the same
+    unit, so the same ranges catch a typo (999,999 U/L); it must also be above 0. Messages
+    say it is the ULN: "ULN (CK): ..."."""
+    q = QUANTITIES[code]
+    unit = q.unit if unit is None else unit
+    prefix = f"ULN ({q.label})"
+    if isinstance(uln, Decimal) and uln.is_finite() and uln <= 0:
+        raise OutOfRange(code, uln, unit, f"{prefix}: {fmt(uln)} {unit} must be above 0 {unit}.")
+    try:
+        return check(code, uln, unit, confirmed=confirmed)
+    except MeasurementError as exc:
+        # check()'s message starts with the analyte ("CK: ..."): say it is the ULN.
+        raise type(exc)(code, uln, unit, f"{prefix}: {exc.message.split(': ', 1)[1]}") from None

@@ -1,9 +1,10 @@
 """Load one case file (../shared/case-format.md) into the database as a synthetic patient.
 
-The loader fills the same forms a clinician fills on the web pages and calls the same services,
-so a case file can hold nothing the pages would refuse: units are normalised, plausibility
-ranges (clinical-reference.md §6.2) and dates are checked by the forms, history and audit rows
-are written by the services.
+The loader goes through the same checks as the web pages and calls the same services, so a
+case file can hold nothing the pages would refuse: the typed inputs' parsers (cadm.inputs) for
+the kinds that have one (lab results), the same forms a clinician fills for the others; units
+are normalised, plausibility ranges (clinical-reference.md §6.2) and dates checked there;
+history and audit rows are written by the services.
 
 Not loaded: `case_id` and `as_of` (dates are checked against `today` instead). The patient
 is evaluated once, after the whole case has committed.
@@ -23,6 +24,7 @@ from django.db import transaction
 from cadm.exceptions import DomainError, RowInvalid
 from cadm.forms.patients import PatientForm
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
+from cadm.inputs import Context, InputInvalid, LabInput
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -71,6 +73,8 @@ _KINDS = (
     _Kind("cancer_screening", "cancer-screening", "date", {"panel": "panel", "result": "result"}),
 )
 
+# Kinds whose rows are typed inputs: the loader calls their parser, not a form.
+_TYPED = {"labs": LabInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",
@@ -162,6 +166,9 @@ def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,
     way (not after `today`, not before birth)."""
     _refuse_unknown_keys(entry, {kind.date_key, *kind.fields}, path)
     section = get_section(kind.section_key)
+    typed = _TYPED.get(kind.case_key)
+    if typed is not None:
+        return _typed_row(typed, kind, section, entry, patient=patient, today=today, path=path)
     form = section.form_class(data=_form_data(kind, entry), patient=patient, today=today)
     # The pages skip untouched rows; a case entry is never a blank row, so always validate.
     form.empty_permitted = False
@@ -171,6 +178,24 @@ def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,
                                 patient=patient, today=today)
     _require_valid(date_form, lambda field: _join(path, kind.date_key))
     return date_form.cleaned_data["observed_on"], (section, form.record_fields())
+
+
+def _typed_row(typed, kind: _Kind, section: ResultSection, entry: dict, *, patient: Patient,
+               today: date, path: str) -> tuple[date, tuple[ResultSection, object]]:
+    """A kind with a typed input (cadm.inputs) goes through its parser, as the page's form
+    does: same checks, same messages; the date is the input's `observed_on`."""
+    raw = {field: entry.get(key) for key, field in kind.fields.items()}
+    raw["observed_on"] = entry.get(kind.date_key)
+    # A case file is a deliberate record: unusual values count as confirmed.
+    context = Context(today=today, birth_date=patient.birth_date, confirmed=True)
+    try:
+        row = typed.parse(raw, context=context)
+    except InputInvalid as exc:
+        field, message = exc.first()
+        key = kind.date_key if field == "observed_on" else \
+            {f: k for k, f in kind.fields.items()}.get(field, field)
+        raise CaseInvalid(_join(path, key), message) from None
+    return row.observed_on, (section, row)
 
 
 def _form_data(kind: _Kind, entry: dict) -> dict:

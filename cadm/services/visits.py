@@ -1,8 +1,9 @@
 """Visits and the results of a day: recorded together or not at all, corrected with history.
 
-Every row goes through the same checks whatever door it came in by (page, case file): the
-form's own checks, then those that need the rest of the request or the rule set (a course's
-start date defaults to the day of the visit; dose guards), then the model's."""
+Every row goes through the same checks whatever door it came in by (page, case file): its
+typed input's parser (cadm.inputs; lab results so far) or the form's own checks, then those
+that need the rest of the request or the rule set (a course's start date defaults to the day
+of the visit; dose guards), then the model's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid, require
+from cadm.inputs import LabInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -24,7 +26,22 @@ from .evaluation import evaluation_after_commit
 from .medications import medication_row_check
 from .submissions import submission_claim, submission_done
 
-ResultRows = list[tuple[ResultSection, dict]]
+# A row's fields: the typed input where the kind has one (cadm.inputs), else a dict of the
+# model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
+ResultRows = list[tuple[ResultSection, "dict | LabInput"]]
+TYPED_ROWS = {"labs": LabInput}
+
+
+def _row_fields(section: ResultSection, fields) -> dict:
+    """The model fields of one row. A kind with a typed input accepts only that input: a dict
+    would be values no parser has checked."""
+    typed = TYPED_ROWS.get(section.key)
+    if typed is None:
+        return fields
+    if not isinstance(fields, typed):
+        raise TypeError(f"A {section.key} row is a {typed.__name__} (cadm.inputs), not "
+                        f"{type(fields).__name__}.")
+    return fields.record_fields()
 EDITABLE = ("visit_on", "assessed", "skin", "weakness", "mmt8", "symptoms", "weight_kg", "notes")
 
 
@@ -48,8 +65,9 @@ def _add_results(*, actor, patient: Patient, observed_on: date, rows: ResultRows
                  visit: Visit | None) -> list:
     ruleset = ruleset_active() if any(s.key == "medications" for s, _ in rows) else None
     created = []
-    for index, (section, fields) in enumerate(rows):
+    for index, (section, row) in enumerate(rows):
         require(actor, section.permission)
+        fields = _row_fields(section, row)
         try:
             if section.key == "medications":
                 medication_row_check(fields, default_start=observed_on, ruleset=ruleset)

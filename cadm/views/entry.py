@@ -45,7 +45,7 @@ def _save(request, save, filled, form) -> bool:
     """Call the service; show what it refused on the row or form it belongs to. True when
     saved (or already saved by an identical earlier submission)."""
     try:
-        save([(section, f.record_fields()) for section, f in filled])
+        save([(section, f.service_row()) for section, f in filled])
     except AlreadySubmitted as exc:
         messages.info(request, str(exc))
         return True

@@ -1,0 +1,39 @@
+"""Typed inputs owned by the services (issue 11, section 1).
+
+Every write starts from one of these frozen dataclasses, built by `<Input>.parse(raw, *,
+context)`. The parser is the one place a value is checked: types and choices, units
+normalised, plausibility ranges (clinical-reference.md §6.2 via cadm.rules.measurements),
+soft ranges that need confirmation, dates against birth and today, cross-field rules. It
+raises one exception type, `InputInvalid`, whose `errors` map a field (the input's own field
+name) to its messages, each naming the field, the value and what is accepted, in the words
+the forms used before (cadm.validation, cadm.forms.messages), so no message changed.
+
+The doors only translate:
+
+- an HTML form runs Django's field cleaning (the widget's text to a value), then hands its
+  cleaned values to the parser in `clean()` and puts `InputInvalid.errors` back on its fields;
+- the case-file loader (`import_case`) maps its JSON keys onto the input's fields, calls the
+  same parser, and turns a field back into the JSON path;
+- the API (next) and FHIR import (issue 12) will do the same from a serializer or a mapper.
+
+Services take the typed inputs, not dicts, and check permission and site themselves: an input
+says that a value is acceptable, never that this actor may write it there.
+
+`Context` carries what a parser may need beyond the raw values: today, the patient's birth
+date, whether the user confirmed unusual values, and the active rule set's entry limits. No
+request, no HTML, no database read: the caller fetches what the context needs.
+
+Raw values may be text (a form's data, a case file's JSON) or already typed (a Decimal, a
+date); the coercion uses Django's form fields of the model field (no widget, no HTML), so a
+wrong type gets the exact message of the form (cadm.forms.messages.rewritten).
+
+Slice 1 holds the lab result (`LabInput`), the patient (`PatientInput`) and the medication
+dose guard (`dose_refusal`, shared by both case-file commands and the services).
+"""
+
+from .base import Context, InputInvalid
+from .labs import LabInput
+from .medications import dose_refusal
+from .patients import PatientInput
+
+__all__ = ["Context", "InputInvalid", "LabInput", "PatientInput", "dose_refusal"]

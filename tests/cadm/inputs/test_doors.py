@@ -1,0 +1,125 @@
+"""The same bad value gets the same message whatever door it comes in by (issue 11, §1).
+
+Each door takes one lab entry in the case file's words and returns (input field, message) of
+its first refusal. The table names the bad value once; every door must give its message.
+The API door joins `DOORS` when the API writes results (it will post the same entry as JSON
+and read `{"extra": {field: [message]}}`), then the FHIR import door (issue 12).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+from django.core.management import call_command
+
+from cadm.forms.results import LabResultForm
+from cadm.services.case_loader import CaseInvalid, case_load
+
+TODAY = dt.date(2026, 6, 1)
+CASE_KEYS = {"test": "analyte", "value": "value", "unit": "unit",
+             "upper_limit": "upper_limit", "date": "observed_on"}
+
+
+def _case(entry: dict) -> dict:
+    return {"case_id": "doors", "as_of": TODAY.isoformat(),
+            "patient": {"sex": "female", "birth_date": "1980-03-03",
+                        "skin_onset_date": "2024-12-01", "diagnosis_date": "2025-01-20"},
+            "labs": [{"date": "2025-02-01", **entry}]}
+
+
+def _field(path: str) -> str:
+    """"labs[0].unit" or "$.labs[0].unit" -> "unit" (the input's name for the key)."""
+    return CASE_KEYS[path.rsplit(".", 1)[1]]
+
+
+def form_door(entry: dict, *, patient, **_) -> tuple[str, str]:
+    data = {CASE_KEYS[k]: v for k, v in entry.items()}
+    # The page asks to confirm unusual values; a case file is confirmed by nature.
+    form = LabResultForm(data={**data, "confirm_unusual": "on"}, patient=patient, today=TODAY)
+    assert not form.is_valid()
+    field, errors = next(iter(form.errors.as_data().items()))
+    return field, errors[0].messages[0]
+
+
+def case_loader_door(entry: dict, *, actor, site, **_) -> tuple[str, str]:
+    with pytest.raises(CaseInvalid) as caught:
+        case_load(actor=actor, site=site, case=_case(entry), mrn="DOOR-1",
+                  family_name="Door", given_name="Case", today=TODAY)
+    return _field(caught.value.path), caught.value.message
+
+
+def _command_door(command: str, entry: dict, tmp_path, capsys) -> tuple[str, str]:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(_case(entry)))
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(command, str(path), *(["--site", "north"] if command == "import_case"
+                                           else []))
+    assert exit_info.value.code == 2
+    message_line = capsys.readouterr().err.splitlines()[1]
+    json_path, message = re.match(r"(\S+): (.*)", message_line).groups()
+    return _field(json_path), message
+
+
+def import_case_door(entry: dict, *, tmp_path, capsys, **_) -> tuple[str, str]:
+    return _command_door("import_case", entry, tmp_path, capsys)
+
+
+def evaluate_case_door(entry: dict, *, tmp_path, capsys, **_) -> tuple[str, str]:
+    """Not a write, but it must refuse what import_case refuses, in the same words."""
+    return _command_door("evaluate_case", entry, tmp_path, capsys)
+
+
+DOORS: dict[str, Callable[..., tuple[str, str]]] = {
+    "form": form_door,
+    "case_load": case_loader_door,
+    "import_case": import_case_door,
+    "evaluate_case": evaluate_case_door,
+    # "api": api_door,  (issue 11 §2: POST the entry, read the field-keyed error)
+}
+
+BAD_VALUES = [
+    ({"test": "ck", "value": 600000, "unit": "U/L"},
+     "value", "CK: 600000 U/L is outside the accepted range 0–500000 U/L."),
+    ({"test": "crp", "value": 61, "unit": "mg/dL"},
+     "value", "CRP: 61 mg/dL (= 610 mg/L) is outside the accepted range 0–600 mg/L."),
+    ({"test": "kl6", "value": 800, "unit": "U/L"},
+     "unit", "KL-6: unit 'U/L' is not accepted; use U/mL."),
+    ({"test": "ck", "value": 100, "unit": "U/L", "upper_limit": 0},
+     "upper_limit", "ULN (CK): 0 U/L must be above 0 U/L."),
+    ({"test": "ck", "value": 100, "unit": "U/L", "upper_limit": 600000},
+     "upper_limit", "ULN (CK): 600000 U/L is outside the accepted range 0–500000 U/L."),
+]
+
+
+# The case-file commands check the shared contract's JSON Schema before any parser: a value
+# the schema itself bounds is refused there first, in JSON Schema's words (the schema is a
+# copy of ../shared/case.schema.json, not ours to reword).
+SCHEMA_FIRST = {
+    (door, "ULN (CK): 0 U/L must be above 0 U/L."):
+        "0 is less than or equal to the minimum of 0"
+    for door in ("import_case", "evaluate_case")
+}
+
+
+@pytest.fixture
+def north(db):
+    from tests.factories import SiteFactory, UserFactory
+
+    site = SiteFactory(code="north", name="North Clinic")
+    actor = UserFactory(username="rheum-doors", role="rheumatologist", sites=[site])
+    return site, actor
+
+
+@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize(("entry", "field", "message"), BAD_VALUES,
+                         ids=[m for _, _, m in BAD_VALUES])
+def test_the_same_bad_value_gets_the_same_message(door, entry, field, message, north,
+                                                  patient, tmp_path, capsys):
+    site, actor = north
+    got = DOORS[door](entry, patient=patient, actor=actor, site=site, tmp_path=tmp_path,
+                      capsys=capsys)
+    assert got == (field, SCHEMA_FIRST.get((door, message), message))
