@@ -3,13 +3,12 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from cadm.inputs import Context, InputInvalid, PatientInput
 from cadm.models import Patient, Site
 from cadm.services.patients import CONFIRM_DATES_LABEL
-from cadm.validation import check_date
 
-from .base import DateInput, blank_choices_as_dash
+from .base import DateInput, add_input_errors, blank_choices_as_dash
 from .messages import ErrorMessagesMixin
 
 
@@ -44,31 +43,25 @@ class PatientForm(ErrorMessagesMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        birth = cleaned.get("birth_date")
-        if birth:
-            try:
-                check_date("Birth date", birth, today=self.today)
-            except ValidationError as exc:
-                self.add_error("birth_date", exc)
-                birth = None
-        for field, label in (("skin_onset_date", "Skin onset date"),
-                             ("diagnosis_date", "Diagnosis date")):
-            day = cleaned.get(field)
-            if day:
-                try:
-                    check_date(label, day, today=self.today, birth_date=birth)
-                except ValidationError as exc:
-                    self.add_error(field, exc)
-        # The MRN's uniqueness and the order of the dates are the service's checks.
+        # The checks (dates against today and birth) belong to the input, shared by every
+        # door; the MRN's uniqueness and the order of the dates are the service's checks.
+        raw = {name: value for name, value in cleaned.items() if name != "confirm_dates"}
+        context = Context(today=self.today, confirmed=bool(cleaned.get("confirm_dates")),
+                          birth_date=self.instance.birth_date if self.instance.pk else None)
+        self.input = None
+        try:
+            self.input = PatientInput.parse(raw, context=context, partial=bool(self.instance.pk))
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
         return cleaned
 
     def _post_clean(self):
         """ModelForm would copy the values onto the instance and run the model's unique
         checks; the service does both, on a locked row, with messages that name the value."""
 
-    def patient_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.fields
-                if name != "confirm_dates"}
+    def patient_data(self) -> PatientInput:
+        """What the services take: the typed input (its dates confirmation included)."""
+        return self.input
 
 
 class PatientSearchForm(ErrorMessagesMixin, forms.Form):

@@ -50,8 +50,10 @@ class PatientInput:
     @classmethod
     def parse(cls, raw: Mapping, *, context: Context, partial: bool = False) -> PatientInput:
         """Raises InputInvalid keyed by field. Dates: none after today; onset and diagnosis
-        not before birth (the birth date given, else `context.birth_date` for a correction);
-        a diagnosis before the skin onset only when `context.confirmed`."""
+        not before birth (the birth date given, else `context.birth_date` for a correction).
+        `context.confirmed` is the user's "diagnosis before onset" confirmation, carried to
+        the service, which checks that order against the stored record (a correction may
+        change one date only)."""
         p = Collector()
         names = [f.name for f in fields(cls) if f.name in LABELS]
         given = [n for n in names if n in raw] if partial else names

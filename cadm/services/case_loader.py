@@ -22,9 +22,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid
-from cadm.forms.patients import PatientForm
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
-from cadm.inputs import Context, InputInvalid, LabInput
+from cadm.inputs import Context, InputInvalid, LabInput, PatientInput
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -127,23 +126,24 @@ def case_load(*, actor, site: Site, case: dict, mrn: str, family_name: str, give
 def _load_patient(*, actor, site: Site, case: dict, today: date, names: dict) -> Patient:
     given = case.get("patient") or {}
     _refuse_unknown_keys(given, _PATIENT_KEYS, "patient")
-    data = {
-        **names, "site": site.pk, "notes": "",
-        **{key: given.get(key) for key in _PATIENT_KEYS},
-        "recorded_subtype": given.get("recorded_subtype") or "",
-        "refractory_disease": bool(given.get("refractory_disease")),
-    }
-    form = PatientForm(data=data, sites=[site], today=today)
+    raw = {**names, "site": site, "notes": "",
+           **{key: given.get(key) for key in _PATIENT_KEYS},
+           "recorded_subtype": given.get("recorded_subtype") or "",
+           "refractory_disease": bool(given.get("refractory_disease"))}
     # MRN and names are arguments, not keys of the case file, so their paths stand alone.
-    _require_valid(form, lambda field: field if field in names else _join("patient", field))
+    def path_of(field: str) -> str:
+        return field if field in names else _join("patient", field)
+
     # A case file is a deliberate record: its dates are what the contract allows.
     try:
-        return patient_create(actor=actor, data=form.patient_data(), evaluate=False,
-                              dates_confirmed=True)
+        patient_input = PatientInput.parse(raw, context=Context(today=today, confirmed=True))
+        return patient_create(actor=actor, data=patient_input, evaluate=False)
+    except InputInvalid as exc:
+        field, message = exc.first()
+        raise CaseInvalid(path_of(field), message) from None
     except ValidationError as exc:
         field, errors = next(iter(exc.message_dict.items()))
-        path = field if field in names else _join("patient", field)
-        raise CaseInvalid(path, errors[0]) from None
+        raise CaseInvalid(path_of(field), errors[0]) from None
 
 
 def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date) -> None:

@@ -1,19 +1,24 @@
 """Patients: registration and corrections of demographics and disease dates.
 
-Checks that need the database or the rest of the record live here, so every door (page,
-case file) gets them: the MRN is unique per site whatever its case; a diagnosis before the
-skin onset must be confirmed; a birth date after existing records is refused with the
-records named; an edit over someone else's newer save is refused (optimistic concurrency).
+The values come as a PatientInput (cadm.inputs), parsed once by the door; permission and site
+are checked here, whatever the door. Checks that need the database or the rest of the record
+live here too, so every door (page, case file, API) gets them: the MRN is unique per site
+whatever its case; a diagnosis before the skin onset must be confirmed; a birth date after
+existing records is refused with the records named; an edit over someone else's newer save is
+refused (optimistic concurrency).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cadm.exceptions import require
+from cadm.inputs import Context, InputInvalid, PatientInput
 from cadm.models import Patient
 from cadm.permissions import Perm, site_ids_of
 from cadm.sections import all_sections
@@ -81,19 +86,37 @@ def _save(patient: Patient) -> None:
         raise
 
 
+def _as_input(data: PatientInput | Mapping, *, partial: bool, confirmed: bool,
+              birth_date: date | None = None) -> PatientInput:
+    """The typed input. A mapping (a caller not moved to cadm.inputs yet: a shell, a test) is
+    parsed here by the same parser, so nothing reaches the write unchecked."""
+    if isinstance(data, PatientInput):
+        return data
+    context = Context(today=timezone.localdate(), birth_date=birth_date, confirmed=confirmed)
+    try:
+        return PatientInput.parse(data, context=context, partial=partial)
+    except InputInvalid as exc:
+        raise exc.as_validation_error() from None
+
+
+def _may_write_at(actor, site, what: str) -> None:
+    if site.pk not in site_ids_of(actor):
+        raise PermissionDenied(f"{what} is not one of your sites.")
+
+
 @transaction.atomic
-def patient_create(*, actor, data: dict, evaluate: bool = True, dates_confirmed: bool = False,
-                   token=None) -> Patient:
+def patient_create(*, actor, data: PatientInput | Mapping, evaluate: bool = True,
+                   dates_confirmed: bool = False, token=None) -> Patient:
     """Register a patient at one of the actor's sites. Raises ValidationError keyed by
     field; AlreadySubmitted for a repeated form."""
     require(actor, Perm.PATIENT_WRITE)
-    if data["site"].pk not in site_ids_of(actor):
-        raise PermissionDenied("The site is not one of yours.")
+    given = _as_input(data, partial=False, confirmed=dates_confirmed)
+    _may_write_at(actor, given.site, "The site")
     submission = submission_claim(actor=actor, token=token, scope="patient")
-    data = {**data, "mrn": data["mrn"].strip()}
-    _mrn_check(data["site"], data["mrn"])
-    _dates_check(data, dates_confirmed)
-    patient = Patient(created_by=actor, **data)
+    fields = given.changes()
+    _mrn_check(given.site, given.mrn)
+    _dates_check(fields, dates_confirmed or given.dates_confirmed)
+    patient = Patient(created_by=actor, **fields)
     patient._history_user = actor
     _save(patient)
     audit_record(actor=actor, action="patient.create", target=patient, patient=patient)
@@ -104,27 +127,45 @@ def patient_create(*, actor, data: dict, evaluate: bool = True, dates_confirmed:
 
 
 @transaction.atomic
-def patient_update(*, actor, patient: Patient, data: dict, expected_version: int | None = None,
+def patient_update(*, actor, patient: Patient, data: PatientInput | Mapping,
+                   expected_version: int | None = None,
                    dates_confirmed: bool = False) -> Patient:
-    """Correct a patient's details; the previous values stay in the history. Moving a patient
-    to another site is not an edit (the site is never changed here)."""
+    """Correct a patient's details; the previous values stay in the history.
+
+    The actor must hold patient-write at the patient's site. A different `site` is a
+    transfer: the record (with its visits, results and flags) is now kept by the target
+    site's team and no longer seen at the old one. It is allowed only to an actor who may
+    write at both sites, the MRN must be free at the target site, and it is audited as
+    `patient.transfer`. The edit page never offers it (PatientForm drops the site field)."""
     require(actor, Perm.PATIENT_WRITE)
     current = Patient.objects.select_for_update().get(pk=patient.pk)
-    if "site" in data and data["site"] != current.site:
-        raise PermissionDenied("Moving a patient to another site is not a change of details.")
+    _may_write_at(actor, current.site, "This patient's site")
+    given = _as_input(data, partial=True, confirmed=dates_confirmed,
+                      birth_date=current.birth_date)
     version_check(current, expected_version, what="patient")
-    data = {k: v for k, v in data.items() if k != "site"}
-    if "mrn" in data:
-        data["mrn"] = data["mrn"].strip()
-        _mrn_check(current.site, data["mrn"], exclude=current.pk)
+    fields = given.changes()
+    target = fields.pop("site", current.site)
+    moving = target != current.site
+    if moving:
+        _may_write_at(actor, target, "The target site")
+    mrn = fields.get("mrn", current.mrn)
+    if "mrn" in fields or moving:
+        _mrn_check(target, mrn, exclude=current.pk)
     _dates_check({"birth_date": current.birth_date, "skin_onset_date": current.skin_onset_date,
-                  "diagnosis_date": current.diagnosis_date, **data}, dates_confirmed)
-    if data.get("birth_date") and data["birth_date"] != current.birth_date:
-        _birth_check(current, data["birth_date"])
-    changed = changes_apply(current, data, actor=actor)
+                  "diagnosis_date": current.diagnosis_date, **fields},
+                 dates_confirmed or given.dates_confirmed)
+    if fields.get("birth_date") and fields["birth_date"] != current.birth_date:
+        _birth_check(current, fields["birth_date"])
+    if moving:
+        fields["site"] = target
+        before = current.site
+    changed = changes_apply(current, fields, actor=actor)
     _save(current)
     audit_record(actor=actor, action="patient.update", target=current, patient=current,
                  detail={"fields": changed})
+    if moving:
+        audit_record(actor=actor, action="patient.transfer", target=current, patient=current,
+                     detail={"from": before.code, "to": target.code})
     evaluation_after_commit(current)
     return current
 

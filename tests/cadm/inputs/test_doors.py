@@ -123,3 +123,46 @@ def test_the_same_bad_value_gets_the_same_message(door, entry, field, message, n
     got = DOORS[door](entry, patient=patient, actor=actor, site=site, tmp_path=tmp_path,
                       capsys=capsys)
     assert got == (field, SCHEMA_FIRST.get((door, message), message))
+
+
+# The patient's doors: the registration form and the case loader (the API joins later).
+def patient_form_door(patient_fields: dict, *, site, **_) -> tuple[str, str]:
+    from cadm.forms.patients import PatientForm
+
+    data = {"mrn": "DOOR-1", "family_name": "Door", "given_name": "Case", "site": site.pk,
+            **patient_fields}
+    form = PatientForm(data=data, sites=[site], today=TODAY)
+    assert not form.is_valid()
+    field, errors = next(iter(form.errors.as_data().items()))
+    return field, errors[0].messages[0]
+
+
+def patient_case_door(patient_fields: dict, *, actor, site, **_) -> tuple[str, str]:
+    case = _case({"test": "ck", "value": 100, "unit": "U/L"})
+    case["patient"].update(patient_fields)
+    with pytest.raises(CaseInvalid) as caught:
+        case_load(actor=actor, site=site, case=case, mrn="DOOR-1", family_name="Door",
+                  given_name="Case", today=TODAY)
+    return caught.value.path.removeprefix("patient."), caught.value.message
+
+
+PATIENT_DOORS = {"form": patient_form_door, "case_load": patient_case_door}
+PATIENT_BASE = {"sex": "female", "birth_date": "1980-03-03", "skin_onset_date": "2024-12-01",
+                "diagnosis_date": "2025-01-20"}
+PATIENT_BAD_VALUES = [
+    ({"sex": "x"}, "sex", "Sex: 'x' is not one of the choices; accepted: one of: Female, Male."),
+    ({"skin_onset_date": "2026-06-02"}, "skin_onset_date",
+     "Skin onset date: 2026-06-02 is in the future; accepted: up to today (2026-06-01)."),
+    ({"diagnosis_date": "1980-03-02"}, "diagnosis_date",
+     "Diagnosis date: 1980-03-02 is before the patient's birth date (1980-03-03); accepted: "
+     "1980-03-03 to 2026-06-01."),
+]
+
+
+@pytest.mark.parametrize("door", PATIENT_DOORS)
+@pytest.mark.parametrize(("fields", "field", "message"), PATIENT_BAD_VALUES,
+                         ids=[f for _, f, _ in PATIENT_BAD_VALUES])
+def test_the_same_bad_patient_value_gets_the_same_message(door, fields, field, message, north):
+    site, actor = north
+    got = PATIENT_DOORS[door]({**PATIENT_BASE, **fields}, actor=actor, site=site)
+    assert got == (field, message)
