@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from cadm.inputs.medications import DRUG_LABELS, dose_refusal
 from cadm.rules.casefile import CaseError, facts_from_case
 from cadm.rules.facts import PatientFacts
 
@@ -46,12 +48,23 @@ def case_read(path: str | Path) -> dict:
     return case
 
 
-def case_validate(case: dict) -> tuple[PatientFacts, date]:
-    """Schema first (every error, deepest first), then units, ranges and dates."""
+def case_validate(case: dict, *, rule_params: Mapping[str, object],
+                  rule_set: int | None) -> tuple[PatientFacts, date]:
+    """Schema first (every error, deepest first), then units, ranges and dates, then the
+    rule set's entry guards (daily doses) with the version the caller evaluates or imports
+    with: so evaluate_case and import_case refuse the same files, in the same words."""
     errors = sorted(_validator().iter_errors(case), key=lambda e: list(e.path))
     if errors:
         raise CaseFileInvalid("\n".join(_describe(e) for e in errors))
     try:
-        return facts_from_case(case)
+        facts, as_of = facts_from_case(case)
     except CaseError as exc:
         raise CaseFileInvalid(f"{exc.path}: {exc.message}") from None
+    for index, course in enumerate(case.get("medications") or []):
+        # The pages list the usual drugs; any other is recorded as "other" (case_loader).
+        drug = course["drug"] if course["drug"] in DRUG_LABELS else "other"
+        refusal = dose_refusal(drug, course.get("dose_mg_per_day"), rule_params=rule_params,
+                               rule_set=rule_set)
+        if refusal:
+            raise CaseFileInvalid(f"$.medications[{index}].dose_mg_per_day: {refusal}")
+    return facts, as_of

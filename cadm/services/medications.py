@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, require
+from cadm.inputs.medications import dose_refusal
 from cadm.models import Medication, RecordStatus, RuleSetVersion
 from cadm.permissions import Perm
-from cadm.rules import vocabulary as v
-from cadm.rules.measurements import fmt
 from cadm.selectors.rulesets import ruleset_active
 from cadm.validation import check_date_or_refuse
 
@@ -22,20 +21,11 @@ from .audit import audit_record
 from .evaluation import evaluation_after_commit
 from .submissions import submission_claim, submission_done
 
-DRUG_LABELS = v.labels(v.DRUGS)
-
 
 def dose_check(drug: str, dose: Decimal | None, ruleset: RuleSetVersion) -> str | None:
-    """The refusal of a daily dose, or None. The highest accepted dose per drug is a typo
-    guard of the rule set (`entry.max_dose_mg_per_day.<drug>`, UNVERIFIED)."""
-    if dose is None or not drug:
-        return None
-    top = ruleset.params[f"entry.max_dose_mg_per_day.{drug}"]
-    if 0 < dose <= top:
-        return None
-    return (f"Dose (mg/day): {fmt(dose)} mg/day is outside the accepted range for "
-            f"{DRUG_LABELS.get(drug, drug).lower()}: above 0 up to {fmt(Decimal(top))} mg/day "
-            f"(rule set v{ruleset.number}).")
+    """The refusal of a daily dose, or None: the rule set's typo guard
+    (cadm.inputs.medications.dose_refusal, shared with the case-file commands)."""
+    return dose_refusal(drug, dose, rule_params=ruleset.params, rule_set=ruleset.number)
 
 
 def medication_row_check(fields: dict, *, default_start: date,

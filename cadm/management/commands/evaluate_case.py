@@ -30,7 +30,7 @@ class Command(BaseCommand):
         for path in files:
             try:
                 case = case_read(path)
-                facts, as_of = case_validate(case)
+                facts, as_of = case_validate(case, rule_params=params, rule_set=version)
             except CaseFileInvalid as exc:
                 problems.append(f"{path}: invalid case file\n{exc}")
                 continue

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cadm.casefiles import CaseFileInvalid, case_read, case_validate
 from cadm.models import Site, User
 from cadm.permissions import Role
+from cadm.selectors.rulesets import ruleset_active
 from cadm.services.case_loader import CaseInvalid, case_load
 
 
@@ -26,9 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--mrn", help="MRN (default: the case_id)")
 
     def handle(self, *args, file, site, user, mrn, **options):
+        ruleset = ruleset_active()  # the version the loader's services will apply
         try:
             case = case_read(file)
-            case_validate(case)
+            case_validate(case, rule_params=ruleset.params, rule_set=ruleset.number)
         except CaseFileInvalid as exc:
             self._invalid(file, str(exc))
         site_row = Site.objects.filter(code=site).first()

@@ -166,3 +166,27 @@ def test_the_same_bad_patient_value_gets_the_same_message(door, fields, field, m
     site, actor = north
     got = PATIENT_DOORS[door]({**PATIENT_BASE, **fields}, actor=actor, site=site)
     assert got == (field, message)
+
+
+# The rule set's dose guard: evaluate_case (rule set v1 from the code) and import_case (the
+# active version, v1 in the test database) refuse the same dose in the same words.
+DOSE_MESSAGE = ("Dose (mg/day): 1300 mg/day is outside the accepted range for "
+                "hydroxychloroquine: above 0 up to 1200 mg/day (rule set v1).")
+
+
+@pytest.mark.parametrize("command", ["evaluate_case", "import_case"])
+@pytest.mark.parametrize(("dose", "refused"), [(1200, False), (1300, True)])
+def test_both_commands_apply_the_dose_guard(command, dose, refused, north, tmp_path, capsys):
+    case = _case({"test": "ck", "value": 100, "unit": "U/L"})
+    case["medications"] = [{"drug": "hydroxychloroquine", "dose_mg_per_day": dose,
+                            "start_date": "2025-02-01"}]
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    args = [str(path), *(["--site", "north"] if command == "import_case" else [])]
+    if not refused:
+        call_command(command, *args)
+        return
+    with pytest.raises(SystemExit):
+        call_command(command, *args)
+    assert capsys.readouterr().err.splitlines()[1] == (
+        f"$.medications[0].dose_mg_per_day: {DOSE_MESSAGE}")
