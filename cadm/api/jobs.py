@@ -16,6 +16,8 @@ class JobSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", read_only=True,
                                        allow_null=True, default=None)
 
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = JobRun
         fields = ["id", "kind", "state", "progress", "total", "error", "ruleset", "created_by",
@@ -42,4 +44,4 @@ class JobList(_Jobs, generics.ListAPIView):
 
 @extend_schema(tags=["jobs"])
 class JobDetail(_Jobs, generics.RetrieveAPIView):
-    pass
+    lookup_field = "public_id"

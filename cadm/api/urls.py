@@ -27,7 +27,7 @@ v1 = [
     path("patients/<uuid:public_id>/", patients.PatientDetail.as_view(),
          name="api-patient-detail"),
     path("jobs/", jobs.JobList.as_view(), name="api-job-list"),
-    path("jobs/<int:pk>/", jobs.JobDetail.as_view(), name="api-job-detail"),
+    path("jobs/<uuid:public_id>/", jobs.JobDetail.as_view(), name="api-job-detail"),
     path("tokens/", tokens.TokenList.as_view(), name="api-token-list"),
     path("tokens/<uuid:public_id>/", tokens.TokenDetail.as_view(), name="api-token-detail"),
 ]

@@ -43,7 +43,7 @@ def _url(endpoint, patient, other, job):
         "patient": f"/api/v1/patients/{patient.public_id}/",
         "other_patient": f"/api/v1/patients/{other.public_id}/",
         "jobs": "/api/v1/jobs/",
-        "job": f"/api/v1/jobs/{job.pk}/",
+        "job": f"/api/v1/jobs/{job.public_id}/",
         "me": "/api/v1/me/",
         "tokens": "/api/v1/tokens/",
     }[endpoint]
@@ -115,7 +115,7 @@ def test_jobs_show_no_patient_data(as_user, rules_admin, job):
     job.result = {"errors": ["patient 1"]}
     job.save()
     body = as_user(rules_admin).get("/api/v1/jobs/").json()
-    assert body["results"][0]["id"] == job.pk
+    assert body["results"][0]["id"] == str(job.public_id)  # never the database id
     assert not {"params", "result", "cursor", "claim"} & set(body["results"][0])
 
 
@@ -142,3 +142,7 @@ def test_every_api_view_names_its_permission():
     for pattern in v1:
         perm = pattern.callback.view_class.required_perm
         assert isinstance(perm, Perm) or perm == ANY_USER, pattern.name
+
+
+def test_a_job_is_not_found_by_its_database_id(as_user, rules_admin, job):
+    assert as_user(rules_admin).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
