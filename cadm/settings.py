@@ -191,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "state": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStateEnum": "cadm.models.jobs.JobRun.State",
+        "FlagStateEnum": "cadm.models.flags.Flag.State",
+    },
 }
 
 # Celery: without a broker, tasks run in-process when called (the embedded default), so a

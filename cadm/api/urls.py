@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import jobs, me, patients, tokens
+from . import flags, jobs, me, patients, tokens
 from .permissions import ANY_USER
 
 
@@ -26,6 +26,15 @@ v1 = [
     path("patients/", patients.PatientList.as_view(), name="api-patient-list"),
     path("patients/<uuid:public_id>/", patients.PatientDetail.as_view(),
          name="api-patient-detail"),
+    path("flags/", flags.FlagList.as_view(), name="api-flag-list"),
+    path("flags/<uuid:public_id>/", flags.FlagDetail.as_view(), name="api-flag-detail"),
+    path("flags/<uuid:public_id>/acknowledge/", flags.flag_acknowledge,
+         name="api-flag-acknowledge"),
+    path("flags/<uuid:public_id>/dismiss/", flags.flag_dismiss, name="api-flag-dismiss"),
+    path("flags/<uuid:public_id>/snooze/", flags.flag_snooze, name="api-flag-snooze"),
+    path("flags/<uuid:public_id>/comment/", flags.flag_comment, name="api-flag-comment"),
+    path("flags/<uuid:public_id>/accept/", flags.flag_accept, name="api-flag-accept"),
+    path("flags/<uuid:public_id>/reject/", flags.flag_reject, name="api-flag-reject"),
     path("jobs/", jobs.JobList.as_view(), name="api-job-list"),
     path("jobs/<uuid:public_id>/", jobs.JobDetail.as_view(), name="api-job-detail"),
     path("tokens/", tokens.TokenList.as_view(), name="api-token-list"),

@@ -1,0 +1,162 @@
+"""Flags: the worklist (the page's filters), one flag with its history, and the reviewers'
+actions through the same services as the flag page (cadm/services/flags.py,
+classification.py). Scoped as the pages: the user's sites, flag.review; another site's flag
+is a 404. Actions take an `Idempotency-Key`: a retried request acts once."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeForm
+from cadm.models import Flag, FlagAction
+from cadm.permissions import Perm
+from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for
+from cadm.views.flags import ACTIONS
+
+from .idempotency import idempotent
+
+
+class FlagActionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, allow_null=True,
+                                  default=None, help_text="Null: the rules engine")
+    ruleset = serializers.IntegerField(source="ruleset.number", read_only=True,
+                                       allow_null=True, default=None)
+
+    class Meta:
+        model = FlagAction
+        fields = ["kind", "actor", "reason", "comment", "ruleset", "at"]
+        read_only_fields = fields
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    patient = serializers.UUIDField(source="patient.public_id", read_only=True)
+    ruleset = serializers.IntegerField(source="ruleset.number", read_only=True,
+                                       help_text="The rule-set version that produced it")
+
+    class Meta:
+        model = Flag
+        fields = ["id", "patient", "code", "severity", "state", "summary", "detail",
+                  "evidence", "citation", "evidence_label", "ruleset", "opened_at",
+                  "updated_at", "snoozed_until", "resolved_at", "resolved_reason"]
+        read_only_fields = fields
+
+
+class FlagDetailSerializer(FlagSerializer):
+    actions = FlagActionSerializer(many=True, read_only=True)
+
+    class Meta(FlagSerializer.Meta):
+        fields = [*FlagSerializer.Meta.fields, "actions"]
+        read_only_fields = fields
+
+
+WORKLIST_PARAMETERS = [
+    OpenApiParameter("q", str, description="Patient name or MRN"),
+    OpenApiParameter("state", str, description="needs_attention (default on the page), open, "
+                                               "acknowledged, snoozed, dismissed, resolved, all"),
+    OpenApiParameter("severity", str, enum=["critical", "warning", "info"]),
+    OpenApiParameter("code", str, description="Rule code"),
+    OpenApiParameter("site", str, description="Site id"),
+    OpenApiParameter("age", str, description="How long the flag has been open"),
+    OpenApiParameter("patient", str, description="A patient's id (UUID)"),
+]
+
+
+@extend_schema(tags=["flags"], parameters=WORKLIST_PARAMETERS)
+class FlagList(generics.ListAPIView):
+    """The worklist: the same filters as the page, sorted by severity then age."""
+
+    required_perm = Perm.FLAG_REVIEW
+    serializer_class = FlagSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Flag.objects.none()
+        worklist = WorklistFilter(self.request.query_params,
+                                  queryset=flag_list_for(user=self.request.user),
+                                  user=self.request.user, today=timezone.localdate())
+        if not worklist.is_valid():
+            raise ValidationError(worklist.errors.get_json_data() and {
+                field: [e["message"] for e in errors]
+                for field, errors in worklist.errors.get_json_data().items()})
+        return worklist.qs.select_related("patient", "ruleset").order_by(
+            "severity_rank", "opened_at", "pk")
+
+
+@extend_schema(tags=["flags"])
+class FlagDetail(generics.RetrieveAPIView):
+    """One flag, with everything that happened to it."""
+
+    required_perm = Perm.FLAG_REVIEW
+    serializer_class = FlagDetailSerializer
+    queryset = Flag.objects.none()
+
+    def get_object(self):
+        flag = flag_get_for(user=self.request.user, public_id=self.kwargs["public_id"])
+        # One query for the history, whatever its length.
+        flag._prefetched_objects_cache = {
+            "actions": flag.actions.select_related("actor", "ruleset").order_by("at", "pk")}
+        return flag
+
+
+class _Note(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class _Dismiss(serializers.Serializer):
+    reason = serializers.CharField(help_text="HL7 CDS Hooks override reason code")
+    comment = serializers.CharField(max_length=2000)
+
+
+class _Snooze(serializers.Serializer):
+    until = serializers.DateField()
+    comment = serializers.CharField(max_length=2000)
+
+
+class _Comment(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+def _run(request, action: str, form_class, body: dict):
+    """The page's form checks the fields (the same messages), the service decides."""
+    form = form_class(body)
+    if not form.is_valid():
+        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+    flag = flag_get_for(user=request.user, public_id=request.parser_context["kwargs"]["public_id"])
+    ACTIONS[action](request, flag, form.cleaned_data)  # the page's own dispatch
+    flag.refresh_from_db()
+    return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)
+
+
+def _action_view(action: str, form_class, body_serializer, summary: str):
+    @extend_schema(tags=["flags"], request=body_serializer, responses=FlagSerializer,
+                   summary=summary)
+    class FlagActionView(APIView):
+        required_perm = Perm.SUBTYPE_DECIDE if action in ("accept", "reject") \
+            else Perm.FLAG_REVIEW
+
+        @idempotent()
+        def post(self, request, public_id):
+            body = request.data if isinstance(request.data, dict) else {}
+            return _run(request, action, form_class, body)
+
+    FlagActionView.__name__ = f"Flag{action.capitalize()}"
+    return FlagActionView.as_view()
+
+
+flag_acknowledge = _action_view("acknowledge", AcknowledgeForm, _Note,
+                                "Acknowledge: seen, being handled")
+flag_dismiss = _action_view("dismiss", DismissForm, _Dismiss,
+                            "Dismiss with an HL7 override reason; quiet until the evidence "
+                            "changes")
+flag_snooze = _action_view("snooze", SnoozeForm, _Snooze, "Snooze until a date")
+flag_comment = _action_view("comment", CommentForm, _Comment, "Comment")
+flag_accept = _action_view("accept", AcknowledgeForm, _Note,
+                           "Accept a suggested reclassification (RECLASSIFY)")
+flag_reject = _action_view("reject", DismissForm, _Dismiss,
+                           "Reject a suggested reclassification, with a reason")
