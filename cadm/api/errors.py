@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from cadm.exceptions import ConcurrentEdit, DomainError
+from cadm.inputs import InputInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ def handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, InputInvalid):  # a parser's refusals (cadm.inputs), by field
+        exc = exceptions.ValidationError(exc.message_dict)
     elif isinstance(exc, ConcurrentEdit):
         exc = PreconditionFailed(str(exc))
     elif isinstance(exc, DomainError):

@@ -1,18 +1,38 @@
-"""Patients, read-only for now (writes come with the input layer). Scoped exactly as the
+"""Patients: list, detail, registration (POST) and correction (PATCH). Scoped exactly as the
 pages: cadm.selectors.patients (the user's sites; none without patient.view). Another site's
-patient is a 404. Identified by its UUID only."""
+patient is a 404. Identified by its UUID only.
+
+Writes are a door of the input layer (cadm.inputs): the body's values go as they are to
+PatientInput.parse, the one place they are checked, so a bad value gets the page's message,
+keyed by the same field (`InputInvalid` becomes a 400 in cadm/api/errors.py); the services
+(patient_create, patient_update) check permission, site, MRN uniqueness, the order of the
+dates and the row version. The site is named by its code and must be one of the caller's.
+`notes` (free text) is not offered by the API, read or write; a patient's site is not changed
+by PATCH (a transfer is an administrative act, as on the edit page)."""
+
+from __future__ import annotations
+
+from functools import wraps
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from cadm.inputs import Context, InputInvalid, PatientInput
 from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
+from cadm.selectors.sites import site_list_for
+from cadm.services.patients import CONFIRM_DATES_LABEL, patient_create, patient_update
 
-from .concurrency import with_etag
+from .concurrency import if_match_check, with_etag
+from .errors import ErrorSerializer
+from .idempotency import idempotent
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -40,9 +60,116 @@ class PatientFilter(django_filters.FilterSet):
         fields = ["site", "sex", "recorded_subtype"]
 
 
+# ---------------------------------------------------------------- writes
+
+WRITABLE = ("site", "mrn", "family_name", "given_name", "sex", "birth_date", "skin_onset_date",
+            "diagnosis_date", "recorded_subtype", "refractory_disease",
+            "high_npc_risk_region")
+CONFIRM = "confirm_dates"
+
+
+def _today():
+    """The day dates are checked against (a seam for tests pinned to a day)."""
+    return timezone.localdate()
+
+
+class PatientWriteSerializer(serializers.Serializer):
+    """The body of a registration (every field but the optional ones) or, for PATCH, any
+    subset. Documentation only: the values are checked by cadm.inputs.PatientInput."""
+
+    site = serializers.CharField(help_text="Site code, one of yours (registration only)")
+    mrn = serializers.CharField(max_length=40)
+    family_name = serializers.CharField()
+    given_name = serializers.CharField()
+    sex = serializers.ChoiceField(choices=Patient._meta.get_field("sex").choices)
+    birth_date = serializers.DateField()
+    skin_onset_date = serializers.DateField()
+    diagnosis_date = serializers.DateField()
+    recorded_subtype = serializers.ChoiceField(
+        choices=Patient._meta.get_field("recorded_subtype").choices, required=False,
+        allow_blank=True)
+    refractory_disease = serializers.BooleanField(required=False)
+    high_npc_risk_region = serializers.BooleanField(required=False)
+    confirm_dates = serializers.BooleanField(
+        required=False, help_text=f"{CONFIRM_DATES_LABEL}: needed when the diagnosis date is "
+                                  f"before the skin onset date")
+
+
+class PatientUpdateSerializer(PatientWriteSerializer):
+    site = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+def _body(request, *, allowed: tuple[str, ...]) -> tuple[dict, bool]:
+    """The JSON object's patient fields (as sent) and the dates confirmation; an unknown
+    field is refused rather than ignored."""
+    body = request.data
+    if not isinstance(body, dict):
+        raise ValidationError("The body must be a JSON object.")
+    unknown = sorted(set(body) - set(allowed) - {CONFIRM})
+    if unknown:
+        accepted = ", ".join((*allowed, CONFIRM))
+        raise ValidationError({name: [f"Unknown field; accepted: {accepted}."]
+                               for name in unknown})
+    confirmed = body.get(CONFIRM, False)
+    if not isinstance(confirmed, bool):
+        raise ValidationError({CONFIRM: [f"{CONFIRM_DATES_LABEL}: {confirmed!r} is not "
+                                         f"true or false."]})
+    return {k: v for k, v in body.items() if k != CONFIRM}, confirmed
+
+
+def _parse(raw: dict, *, context: Context, partial: bool, site_problem: str | None = None):
+    """PatientInput.parse; a site code that is not one of the caller's replaces the parser's
+    generic site message, the other fields' problems kept."""
+    try:
+        parsed = PatientInput.parse(raw, context=context, partial=partial)
+    except InputInvalid as exc:
+        errors = exc.message_dict
+        if site_problem:
+            errors["site"] = [site_problem]
+        raise ValidationError(errors) from None
+    if site_problem:
+        raise ValidationError({"site": [site_problem]})
+    return parsed
+
+
+def _write_headers(handler):
+    """ETag (and Location for a registration) on the response, a replayed one included (the
+    idempotency store keeps the body, from which both follow)."""
+
+    @wraps(handler)
+    def wrapper(view, request, *args, **kwargs):
+        response = handler(view, request, *args, **kwargs)
+        if response.status_code in (200, 201) and isinstance(response.data, dict):
+            response["ETag"] = f'"{response.data["version"]}"'
+            if response.status_code == 201:
+                response["Location"] = request.build_absolute_uri(
+                    reverse("api-patient-detail", args=[response.data["id"]]))
+        return response
+
+    return wrapper
+
+
+class _MethodPerms:
+    """One URL, two permissions: reading needs `required_perm`, writing `write_perm`."""
+
+    write_perm = Perm.PATIENT_WRITE
+
+    def check_permissions(self, request):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.required_perm = self.write_perm
+        super().check_permissions(request)
+
+
 @extend_schema(tags=["patients"], parameters=[OpenApiParameter(
     "q", str, description="Name or MRN, as on the patient list page (every word must match)")])
-class PatientList(generics.ListAPIView):
+class PatientList(_MethodPerms, generics.ListAPIView):
+    """The patients of your sites; POST registers one (patient.write)."""
+
     required_perm = Perm.PATIENT_VIEW
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
@@ -57,12 +184,34 @@ class PatientList(generics.ListAPIView):
         query = self.request.query_params.get("q", "")[:200]
         return patient_list_for(user=self.request.user, query=query)
 
+    @extend_schema(request=PatientWriteSerializer, responses={
+        201: OpenApiResponse(PatientSerializer, description="Registered; Location and ETag "
+                                                            "headers name it"),
+        400: ErrorSerializer, 403: ErrorSerializer})
+    @_write_headers
+    @idempotent()
+    def post(self, request):
+        raw, confirmed = _body(request, allowed=WRITABLE)
+        code = raw.get("site")
+        site, site_problem = None, None
+        if code is not None:
+            mine = list(site_list_for(user=request.user))
+            site = next((s for s in mine if s.code == code), None)
+            if site is None:
+                site_problem = (f"Site: {code!r} is not one of your sites; accepted: one of: "
+                                f"{', '.join(s.code for s in mine)}.")
+        parsed = _parse({**raw, "site": site}, partial=False, site_problem=site_problem,
+                        context=Context(today=_today(), confirmed=confirmed))
+        patient = patient_create(actor=request.user, data=parsed)
+        return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
+
 
 @extend_schema(tags=["patients"])
-class PatientDetail(generics.RetrieveAPIView):
+class PatientDetail(_MethodPerms, generics.RetrieveAPIView):
     """One patient; the ETag header is its version (send it in If-Match to update)."""
 
     required_perm = Perm.PATIENT_VIEW
+    http_method_names = ["get", "patch", "head", "options"]
     serializer_class = PatientSerializer
     lookup_field = "public_id"
     queryset = Patient.objects.none()  # the object comes from the selector, scoped to sites
@@ -73,3 +222,29 @@ class PatientDetail(generics.RetrieveAPIView):
     def retrieve(self, request, *args, **kwargs):
         patient = self.get_object()
         return with_etag(Response(self.get_serializer(patient).data), patient)
+
+
+    @extend_schema(
+        request=PatientUpdateSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                                     description="The ETag of the detail you read")],
+        responses={200: OpenApiResponse(PatientSerializer, description="Saved; the ETag "
+                                                                      "header is the new version"),
+                   400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer,
+                   412: ErrorSerializer, 428: ErrorSerializer})
+    @_write_headers
+    @idempotent()
+    def patch(self, request, public_id):
+        """Correct some details (only the fields sent); the previous values stay in the
+        history. 428 without If-Match, 412 when someone saved since your read."""
+        patient = self.get_object()
+        expected = if_match_check(request, patient)
+        raw, confirmed = _body(request, allowed=WRITABLE)
+        if "site" in raw:
+            raise ValidationError({"site": ["Site: not changed by an edit; moving a patient "
+                                            "to another site is an administrative act."]})
+        parsed = _parse(raw, partial=True, context=Context(
+            today=_today(), confirmed=confirmed, birth_date=patient.birth_date))
+        patient = patient_update(actor=request.user, patient=patient, data=parsed,
+                                 expected_version=expected)
+        return Response(PatientSerializer(patient).data)
