@@ -122,9 +122,12 @@ class _Comment(serializers.Serializer):
     comment = serializers.CharField(max_length=2000)
 
 
-def _run(request, action: str, form_class, body: dict):
-    """The page's form checks the fields (the same messages), the service decides."""
-    form = form_class(body)
+def _run(request, action: str, form_class, body_serializer, body: dict):
+    """The body's JSON types first (a list where a date belongs is a 400, not a crash), then
+    the page's form checks the fields (the same messages), then the service decides."""
+    typed = body_serializer(data=body)
+    typed.is_valid(raise_exception=True)
+    form = form_class(typed.validated_data)
     if not form.is_valid():
         raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
     flag = flag_get_for(user=request.user, public_id=request.parser_context["kwargs"]["public_id"])
@@ -143,7 +146,7 @@ def _action_view(action: str, form_class, body_serializer, summary: str):
         @idempotent()
         def post(self, request, public_id):
             body = request.data if isinstance(request.data, dict) else {}
-            return _run(request, action, form_class, body)
+            return _run(request, action, form_class, body_serializer, body)
 
     FlagActionView.__name__ = f"Flag{action.capitalize()}"
     return FlagActionView.as_view()
