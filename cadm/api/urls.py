@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import flags, jobs, me, patients, tokens
+from . import flags, jobs, me, patients, rulesets, tokens
 from .permissions import ANY_USER
 
 
@@ -37,6 +37,30 @@ v1 = [
     path("flags/<uuid:public_id>/reject/", flags.flag_reject, name="api-flag-reject"),
     path("jobs/", jobs.JobList.as_view(), name="api-job-list"),
     path("jobs/<uuid:public_id>/", jobs.JobDetail.as_view(), name="api-job-detail"),
+    path("rulesets/", rulesets.RuleSetList.as_view(), name="api-ruleset-list"),
+    path("rulesets/alarms/", rulesets.RuleSetAlarms.as_view(), name="api-ruleset-alarms"),
+    path("rulesets/<int:number>/", rulesets.RuleSetDetail.as_view(), name="api-ruleset-detail"),
+    path("rulesets/<int:number>/diff/", rulesets.RuleSetDiff.as_view(), name="api-ruleset-diff"),
+    path("rulesets/<int:number>/history/", rulesets.RuleSetHistory.as_view(),
+         name="api-ruleset-history"),
+    path("rulesets/<int:number>/metrics/", rulesets.RuleSetMetrics.as_view(),
+         name="api-ruleset-metrics"),
+    path("rulesets/<int:number>/clone/", rulesets.RuleSetClone.as_view(),
+         name="api-ruleset-clone"),
+    path("rulesets/<int:number>/submit/", rulesets.RuleSetSubmit.as_view(),
+         name="api-ruleset-submit"),
+    path("rulesets/<int:number>/approve/", rulesets.RuleSetApprove.as_view(),
+         name="api-ruleset-approve"),
+    path("rulesets/<int:number>/reject/", rulesets.RuleSetReject.as_view(),
+         name="api-ruleset-reject"),
+    path("rulesets/<int:number>/preview/", rulesets.RuleSetPreview.as_view(),
+         name="api-ruleset-preview"),
+    path("rulesets/<int:number>/preview/<uuid:job_id>/cancel/",
+         rulesets.RuleSetPreviewCancel.as_view(), name="api-ruleset-preview-cancel"),
+    path("rulesets/<int:number>/activate/", rulesets.RuleSetActivate.as_view(),
+         name="api-ruleset-activate"),
+    path("rulesets/<int:number>/reevaluate/", rulesets.RuleSetReevaluate.as_view(),
+         name="api-ruleset-reevaluate"),
     path("tokens/", tokens.TokenList.as_view(), name="api-token-list"),
     path("tokens/<uuid:public_id>/", tokens.TokenDetail.as_view(), name="api-token-detail"),
 ]
