@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import flags, jobs, me, patients, rulesets, tokens
+from . import audit, derived, flags, jobs, me, patients, rulesets, tokens
 from .permissions import ANY_USER
 
 
@@ -26,6 +26,9 @@ v1 = [
     path("patients/", patients.PatientList.as_view(), name="api-patient-list"),
     path("patients/<uuid:public_id>/", patients.PatientDetail.as_view(),
          name="api-patient-detail"),
+    path("patients/<uuid:public_id>/state/", derived.PatientState.as_view(),
+         name="api-patient-state"),
+    path("audit/", audit.AuditList.as_view(), name="api-audit-list"),
     path("flags/", flags.FlagList.as_view(), name="api-flag-list"),
     path("flags/<uuid:public_id>/", flags.FlagDetail.as_view(), name="api-flag-detail"),
     path("flags/<uuid:public_id>/acknowledge/", flags.flag_acknowledge,
