@@ -5,10 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from cadm.inputs import Context, InputInvalid, LabInput
+from cadm.exceptions import NoActiveRuleSet
+from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
-from cadm.rules import measurements
 from cadm.rules import vocabulary as v
+from cadm.selectors.rulesets import ruleset_active
 
 from .base import DateInput, ResultForm, add_input_errors, checkbox_choices, yes_no
 
@@ -115,21 +116,33 @@ class MedicationForm(ResultForm):
         widgets = {"end_on": DateInput()}
 
     def clean(self):
-        cleaned = super().clean()
-        dose = cleaned.get("dose_mg_per_day")
-        if dose is not None and dose <= 0:
-            self.add_error("dose_mg_per_day",
-                           f"Dose: {measurements.fmt(dose)} mg/day must be above 0 mg/day.")
-        if cleaned.get("drug") == "other" and not cleaned.get("drug_detail"):
-            self.add_error("drug_detail", "Drug detail: name the drug when you choose 'Other'.")
-        start, end = cleaned.get("observed_on"), cleaned.get("end_on")
-        if end and end > self.today:
-            self.add_error("end_on", f"End date: {end.isoformat()} is in the future; leave it "
-                                     "blank while the drug is taken.")
-        elif start and end and end < start:
-            self.add_error("end_on", f"End date: {end.isoformat()} is before the start date "
-                                     f"({start.isoformat()}).")
+        cleaned = forms.ModelForm.clean(self)
+        self.input = None
+        # The checks belong to the input (cadm.inputs.medications), shared by every door; a
+        # start left blank is the page's date, which the service checks the end date against.
+        raw = {k: v for k, v in cleaned.items() if k in self.Meta.fields}
+        if raw.get("observed_on") is None:
+            raw.pop("observed_on", None)
+        try:
+            self.input = MedicationInput.parse(raw, context=medication_context(
+                today=self.today, birth_date=self.patient.birth_date))
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
         return cleaned
+
+    def service_row(self) -> MedicationInput:
+        return self.input
+
+
+def medication_context(*, today, birth_date, confirmed: bool = False) -> Context:
+    """A parser's context with the active rule set's dose guard (none active: the service
+    refuses the write anyway, with its own message)."""
+    try:
+        ruleset = ruleset_active()
+    except NoActiveRuleSet:
+        return Context(today=today, birth_date=birth_date, confirmed=confirmed)
+    return Context(today=today, birth_date=birth_date, confirmed=confirmed,
+                   rule_params=ruleset.params, rule_set=ruleset.number)
 
 
 class EyeExamForm(ResultForm):

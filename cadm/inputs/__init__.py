@@ -28,12 +28,18 @@ date); the coercion uses Django's form fields of the model field (no widget, no 
 wrong type gets the exact message of the form (cadm.forms.messages.rewritten).
 
 Slice 1 holds the lab result (`LabInput`), the patient (`PatientInput`) and the medication
-dose guard (`dose_refusal`, shared by both case-file commands and the services).
+dose guard (`dose_refusal`, shared by both case-file commands and the services). Slice 2 adds
+a new medication course (`MedicationInput`: dose above 0 and within the rule set's guard when
+the context carries the rule set, drug named for "other", end date not in the future nor
+before the start) and the two changes of a course (`CourseStopInput`, `DoseChangeInput`);
+the checks that need the stored course (before its start, already stopped) stay the
+service's.
 """
 
 from .base import Context, InputInvalid
 from .labs import LabInput
-from .medications import dose_refusal
+from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
 
-__all__ = ["Context", "InputInvalid", "LabInput", "PatientInput", "dose_refusal"]
+__all__ = ["Context", "CourseStopInput", "DoseChangeInput", "InputInvalid", "LabInput",
+           "MedicationInput", "PatientInput", "dose_refusal"]

@@ -22,8 +22,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid
+from cadm.forms.results import medication_context
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
-from cadm.inputs import Context, InputInvalid, LabInput, PatientInput
+from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput, PatientInput
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -73,7 +74,7 @@ _KINDS = (
 )
 
 # Kinds whose rows are typed inputs: the loader calls their parser, not a form.
-_TYPED = {"labs": LabInput}
+_TYPED = {"labs": LabInput, "medications": MedicationInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",
@@ -184,10 +185,11 @@ def _typed_row(typed, kind: _Kind, section: ResultSection, entry: dict, *, patie
                today: date, path: str) -> tuple[date, tuple[ResultSection, object]]:
     """A kind with a typed input (cadm.inputs) goes through its parser, as the page's form
     does: same checks, same messages; the date is the input's `observed_on`."""
-    raw = {field: entry.get(key) for key, field in kind.fields.items()}
+    raw = _form_data(kind, entry)
     raw["observed_on"] = entry.get(kind.date_key)
-    # A case file is a deliberate record: unusual values count as confirmed.
-    context = Context(today=today, birth_date=patient.birth_date, confirmed=True)
+    # A case file is a deliberate record: unusual values count as confirmed. The context
+    # carries the active rule set's dose guard, as the pages' (cadm.forms.results).
+    context = medication_context(today=today, birth_date=patient.birth_date, confirmed=True)
     try:
         row = typed.parse(raw, context=context)
     except InputInvalid as exc:

@@ -4,18 +4,19 @@ the next one the following day, so continuous use is kept: cadm.rules.criteria.h
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, require
+from cadm.inputs import Context, CourseStopInput, DoseChangeInput
 from cadm.inputs.medications import dose_refusal
 from cadm.models import Medication, RecordStatus, RuleSetVersion
-from cadm.permissions import Perm
+from cadm.permissions import Perm, can_access_patient
 from cadm.selectors.rulesets import ruleset_active
-from cadm.validation import check_date_or_refuse
 
 from .audit import audit_record
 from .evaluation import evaluation_after_commit
@@ -48,6 +49,12 @@ def medication_row_check(fields: dict, *, default_start: date,
         raise ValidationError(problems)
 
 
+def may_write_patient(actor, patient) -> None:
+    """Whatever the door: the patient must be one of the actor's sites."""
+    if not can_access_patient(actor, patient):
+        raise PermissionDenied("This patient is not at one of your sites.")
+
+
 def _current(medication: Medication) -> Medication:
     """The row, locked: two clinicians stopping the same course at once cannot both win."""
     locked = Medication.objects.select_for_update().get(pk=medication.pk)
@@ -56,23 +63,35 @@ def _current(medication: Medication) -> Medication:
     return locked
 
 
-def _check_day(label: str, day: date, *, course: Medication, today: date) -> None:
-    check_date_or_refuse(label, day, today=today, birth_date=course.patient.birth_date)
+def _before_start(label: str, day: date, course: Medication) -> None:
     if day < course.observed_on:
         raise DomainError(f"{label}: {day.isoformat()} is before the start of the course "
                           f"({course.observed_on.isoformat()}).")
 
 
+def _context(course: Medication, today: date, ruleset: RuleSetVersion | None = None
+             ) -> Context:
+    if ruleset is None:
+        return Context(today=today, birth_date=course.patient.birth_date)
+    return Context(today=today, birth_date=course.patient.birth_date,
+                   rule_params=ruleset.params, rule_set=ruleset.number)
+
+
 @transaction.atomic
-def medication_stop(*, actor, medication: Medication, end_on: date, today: date,
-                    token=None) -> Medication:
-    """The course ends on `end_on` (its last day taken)."""
+def medication_stop(*, actor, medication: Medication, data: CourseStopInput | Mapping,
+                    today: date, token=None) -> Medication:
+    """The course ends on `data.end_on` (its last day taken). `data`: the typed input, or
+    the raw values, parsed here by the same parser (InputInvalid, a DomainError)."""
     require(actor, Perm.RESULT_RECORD)
+    may_write_patient(actor, medication.patient)
     submission = submission_claim(actor=actor, token=token, scope="medication-stop")
     course = _current(medication)
     if course.end_on is not None:
         raise DomainError(f"This course was already stopped on {course.end_on.isoformat()}.")
-    _check_day("End date", end_on, course=course, today=today)
+    stop = data if isinstance(data, CourseStopInput) else \
+        CourseStopInput.parse(data, context=_context(course, today))
+    _before_start("End date", stop.end_on, course)
+    end_on = stop.end_on
     course.end_on = end_on
     course._history_user = actor
     course.save(update_fields=["end_on"])
@@ -83,22 +102,29 @@ def medication_stop(*, actor, medication: Medication, end_on: date, today: date,
 
 
 @transaction.atomic
-def medication_change_dose(*, actor, medication: Medication, dose: Decimal, from_on: date,
+def medication_change_dose(*, actor, medication: Medication, data: DoseChangeInput | Mapping,
                            today: date, token=None) -> Medication:
-    """The current course ends the day before `from_on`; a new course of the same drug starts
-    on `from_on` with the new dose. Returns the new course."""
+    """The current course ends the day before `data.from_on`; a new course of the same drug
+    starts on `from_on` with the new dose. Returns the new course. `data`: the typed input,
+    or the raw values, parsed here with the active rule set's dose guard."""
     require(actor, Perm.RESULT_RECORD)
+    may_write_patient(actor, medication.patient)
     submission = submission_claim(actor=actor, token=token, scope="medication-dose")
     course = _current(medication)
     if course.end_on is not None:
         raise DomainError(f"This course was stopped on {course.end_on.isoformat()}: record a "
                           f"new course instead.")
-    _check_day("New dose from", from_on, course=course, today=today)
+    ruleset = ruleset_active()
+    change = data if isinstance(data, DoseChangeInput) else \
+        DoseChangeInput.parse(data, context=_context(course, today, ruleset), drug=course.drug)
+    dose, from_on = change.dose, change.from_on
+    _before_start("New dose from", from_on, course)
     if from_on == course.observed_on:
         raise DomainError(f"New dose from: {from_on.isoformat()} is the day the course "
                           f"started; if its dose was entered wrongly, mark the course entered "
                           f"in error and record it again.")
-    refusal = dose_check(course.drug, dose, ruleset_active())
+    # An input parsed by a door may predate an activation: the active version decides.
+    refusal = dose_check(course.drug, dose, ruleset)
     if refusal:
         raise DomainError(refusal)
     course.end_on = from_on - timedelta(days=1)

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid, require
-from cadm.inputs import LabInput
+from cadm.inputs import LabInput, MedicationInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -28,8 +28,8 @@ from .submissions import submission_claim, submission_done
 
 # A row's fields: the typed input where the kind has one (cadm.inputs), else a dict of the
 # model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
-ResultRows = list[tuple[ResultSection, "dict | LabInput"]]
-TYPED_ROWS = {"labs": LabInput}
+ResultRows = list[tuple[ResultSection, "dict | LabInput | MedicationInput"]]
+TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

@@ -19,14 +19,13 @@ from .access import requires
 FORMS = {"stop": StopForm, "dose": DoseChangeForm}
 
 
-def _run(request, action: str, course: Medication, data: dict, token) -> str:
-    today = timezone.localdate()
+def _run(request, action: str, course: Medication, data, today, token) -> str:
     if action == "stop":
-        medication_stop(actor=request.user, medication=course, end_on=data["end_on"],
-                        today=today, token=token)
-        return f"{course.get_drug_display()} stopped: last day {data['end_on']:%d %b %Y}."
-    new = medication_change_dose(actor=request.user, medication=course, dose=data["dose"],
-                                 from_on=data["from_on"], today=today, token=token)
+        medication_stop(actor=request.user, medication=course, data=data, today=today,
+                        token=token)
+        return f"{course.get_drug_display()} stopped: last day {data.end_on:%d %b %Y}."
+    new = medication_change_dose(actor=request.user, medication=course, data=data,
+                                 today=today, token=token)
     return (f"{course.get_drug_display()}: {new.dose_mg_per_day.normalize():f} mg/day from "
             f"{new.observed_on:%d %b %Y}.")
 
@@ -37,7 +36,8 @@ def medication_act(request, public_id, record_id, action):
     patient = patient_get_for(user=request.user, public_id=public_id)
     course = get_object_or_404(Medication, public_id=record_id, patient=patient)
     back = reverse("patient-detail", args=[patient.public_id]) + "#medications"
-    form = FORMS[action](request.POST, prefix=action)
+    today = timezone.localdate()
+    form = FORMS[action](request.POST, prefix=action, course=course, today=today)
     once = OnceForm(request.POST)
     if not form.is_valid():
         # Each message names its field, the value and what is accepted (ErrorMessagesMixin).
@@ -45,7 +45,7 @@ def medication_act(request, public_id, record_id, action):
         messages.error(request, f"Nothing was changed. {problems}")
         return redirect(back)
     try:
-        messages.success(request, _run(request, action, course, form.cleaned_data,
+        messages.success(request, _run(request, action, course, form.input, today,
                                        once.token()))
     except AlreadySubmitted as exc:
         messages.info(request, str(exc))

@@ -190,3 +190,55 @@ def test_both_commands_apply_the_dose_guard(command, dose, refused, north, tmp_p
         call_command(command, *args)
     assert capsys.readouterr().err.splitlines()[1] == (
         f"$.medications[0].dose_mg_per_day: {DOSE_MESSAGE}")
+
+
+# A new medication course: the visit/results page's row and the case loader (the API joins
+# later). The dose guard is the active rule set's (v1 in the test database).
+MEDICATION_KEYS = {"drug": "drug", "dose_mg_per_day": "dose_mg_per_day",
+                   "start_date": "observed_on", "end_date": "end_on"}
+
+
+def medication_form_door(entry: dict, *, patient, **_) -> tuple[str, str]:
+    from cadm.forms.results import MedicationForm
+
+    data = {MEDICATION_KEYS[k]: v for k, v in entry.items()}
+    form = MedicationForm(data=data, patient=patient, today=TODAY)
+    assert not form.is_valid()
+    field, errors = next(iter(form.errors.as_data().items()))
+    return field, errors[0].messages[0]
+
+
+def medication_case_door(entry: dict, *, actor, site, **_) -> tuple[str, str]:
+    case = _case({"test": "ck", "value": 100, "unit": "U/L"})
+    case["medications"] = [entry]
+    with pytest.raises(CaseInvalid) as caught:
+        case_load(actor=actor, site=site, case=case, mrn="DOOR-1", family_name="Door",
+                  given_name="Case", today=TODAY)
+    return MEDICATION_KEYS[caught.value.path.rsplit(".", 1)[1]], caught.value.message
+
+
+MEDICATION_DOORS = {"form": medication_form_door, "case_load": medication_case_door,
+                    # "api": medication_api_door,  (issue 11 §2)
+                    }
+HCQ = {"drug": "hydroxychloroquine", "start_date": "2025-02-01"}
+MEDICATION_BAD_VALUES = [
+    ({**HCQ, "dose_mg_per_day": 0}, "dose_mg_per_day", "Dose: 0 mg/day must be above 0 mg/day."),
+    ({**HCQ, "dose_mg_per_day": 1300}, "dose_mg_per_day", DOSE_MESSAGE),
+    ({**HCQ, "dose_mg_per_day": 400, "end_date": "2025-01-31"}, "end_on",
+     "End date: 2025-01-31 is before the start date (2025-02-01)."),
+    ({**HCQ, "dose_mg_per_day": 400, "end_date": "2026-06-02"}, "end_on",
+     "End date: 2026-06-02 is in the future; leave it blank while the drug is taken."),
+    ({**HCQ, "dose_mg_per_day": 400, "start_date": "1980-03-02"}, "observed_on",
+     "Start date: 1980-03-02 is before the patient's birth date (1980-03-03); accepted: "
+     "1980-03-03 to 2026-06-01."),
+]
+
+
+@pytest.mark.parametrize("door", MEDICATION_DOORS)
+@pytest.mark.parametrize(("entry", "field", "message"), MEDICATION_BAD_VALUES,
+                         ids=[m[:40] for _, _, m in MEDICATION_BAD_VALUES])
+def test_the_same_bad_medication_gets_the_same_message(door, entry, field, message, north,
+                                                       patient):
+    site, actor = north
+    got = MEDICATION_DOORS[door](entry, patient=patient, actor=actor, site=site)
+    assert got == (field, message)
