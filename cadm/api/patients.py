@@ -24,6 +24,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from cadm.inputs import Context, InputInvalid, PatientInput
+from cadm.inputs.patients import LABELS
 from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
@@ -40,6 +41,9 @@ class PatientSerializer(serializers.ModelSerializer):
     site = serializers.SlugRelatedField(slug_field="code", read_only=True)
     version = serializers.IntegerField(source="row_version", read_only=True,
                                        help_text="The row version; the ETag of the detail.")
+    recorded_subtype = serializers.ChoiceField(
+        choices=Patient._meta.get_field("recorded_subtype").choices, allow_blank=True,
+        read_only=True, help_text="Empty when not recorded")
 
     class Meta:
         model = Patient
@@ -66,6 +70,7 @@ WRITABLE = ("site", "mrn", "family_name", "given_name", "sex", "birth_date", "sk
             "diagnosis_date", "recorded_subtype", "refractory_disease",
             "high_npc_risk_region")
 CONFIRM = "confirm_dates"
+BOOLEANS = ("refractory_disease", "high_npc_risk_region")
 
 
 def _today():
@@ -119,7 +124,19 @@ def _body(request, *, allowed: tuple[str, ...]) -> tuple[dict, bool]:
     if not isinstance(confirmed, bool):
         raise ValidationError({CONFIRM: [f"{CONFIRM_DATES_LABEL}: {confirmed!r} is not "
                                          f"true or false."]})
-    return {k: v for k, v in body.items() if k != CONFIRM}, confirmed
+    nested = sorted(k for k, v in body.items() if isinstance(v, (list, dict)))
+    if nested:
+        raise ValidationError({name: [f"{LABELS[name]}: a list or an object is not accepted; "
+                                      f"send one value."] for name in nested})
+    return {k: _as_sent_by_a_form(k, v) for k, v in body.items() if k != CONFIRM}, confirmed
+
+
+def _as_sent_by_a_form(name: str, value):
+    """A JSON number (or a boolean where a text or a date is expected) as the text a form
+    would send, so the parser's field cleaning answers it in its own words."""
+    if value is None or isinstance(value, str) or name in BOOLEANS:
+        return value
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _parse(raw: dict, *, context: Context, partial: bool, site_problem: str | None = None):

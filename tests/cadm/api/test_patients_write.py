@@ -267,3 +267,17 @@ def test_query_counts_of_writes_do_not_grow_with_the_cohort(rheumatologist, site
     later, later_id = register("Q-2")
     assert later == first
     assert correct(later_id, 1) == first_patch
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("diagnosis_date", [None, None]), ("birth_date", 19800303), ("skin_onset_date", True),
+    ("sex", {"a": 1}), ("mrn", 12), ("site", ["north"])])
+def test_json_values_of_another_type_are_refused_by_field_never_a_500(field, value,
+                                                                     rheumatologist, site):
+    response = token_client(rheumatologist).post("/api/v1/patients/", {**BODY, field: value},
+                                                 format="json")
+    if field == "mrn":  # a number is the text a form would send
+        assert response.status_code == 201 and response.json()["mrn"] == "12"
+        return
+    assert response.status_code == 400, response.content
+    assert list(_fields(response)) == [field]
