@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from cadm.forms.messages import shown
 
@@ -37,6 +37,11 @@ class RefuseNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = nul_refusal(request)
+        if refusal and request.path.startswith("/api/"):
+            # The API answers every error in its one JSON shape (cadm/api/errors.py).
+            from cadm.api.errors import error_body
+
+            return JsonResponse(error_body(400, "invalid", refusal), status=400)
         if refusal:
             # Plain text: the value is shown escaped (repr), never interpreted as HTML.
             return HttpResponseBadRequest(refusal, content_type="text/plain; charset=utf-8")

@@ -112,3 +112,9 @@ def test_inflated_screening_rows_are_refused_and_nothing_is_recorded(rheum_clien
     assert "&#x27;1000&#x27; rows submitted; accepted: at most 20 rows." in \
         response.content.decode()
     assert not item.components.filter(done_on__isnull=False).exists()
+
+
+def test_a_nul_in_an_api_query_is_refused_in_the_apis_error_shape(client):
+    response = client.get("/api/v1/patients/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("Query parameter 'q': ")
