@@ -3,23 +3,24 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
 
+from cadm.inputs import Context, InputInvalid, VisitInput
+from cadm.inputs.visits import EXAMINED_PARTS, LABELS, MEASURED
 from cadm.models import Patient
 from cadm.rules import vocabulary as v
 from cadm.validation import check_date
 
-from .base import DateInput, MeasuredFormMixin, checkbox_choices
+from .base import DateInput, MeasuredFormMixin, add_input_errors, checkbox_choices
 from .messages import ErrorMessagesMixin
 
-# Weight is not ticked: it counts as measured when a weight is written.
-EXAMINED_PARTS = tuple((code, label) for code, label in v.VISIT_PARTS if code != "weight")
+__all__ = ["EXAMINED_PARTS", "ResultsDateForm", "SkinFindingsForm", "VisitForm"]
 
 
 class VisitForm(MeasuredFormMixin, forms.Form):
     """A full visit (rheumatologist): examination, strength and symptoms."""
 
-    measured = {"weight_kg": "weight_kg", "mmt8": "mmt8"}
+    measured = MEASURED  # for the messages of Django's own refusals (quantity_of)
+    skin_only = False
 
     visit_on = forms.DateField(label="Visit date", widget=DateInput())
     assessed = checkbox_choices(EXAMINED_PARTS)
@@ -36,9 +37,8 @@ class VisitForm(MeasuredFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.today = today
-        self.fields["weakness"].label = "Objective weakness on examination"
-        self.fields["skin"].label = "Skin findings"
-        self.fields["assessed"].label = "Examined at this visit"
+        for name in ("weakness", "skin", "assessed"):
+            self.fields[name].label = LABELS[name]
         self.fields["assessed"].initial = [code for code, _ in EXAMINED_PARTS]
         self.fields["assessed"].help_text = (
             "Untick what was not looked at: an empty list then means \"not examined\", not "
@@ -47,21 +47,27 @@ class VisitForm(MeasuredFormMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        day = cleaned.get("visit_on")
-        if day:
-            try:
-                check_date("Visit date", day, today=self.today,
-                           birth_date=self.patient.birth_date)
-            except ValidationError as exc:
-                self.add_error("visit_on", exc)
-        self.check_measured(cleaned)
+        # The checks belong to the input (cadm.inputs.visits), shared by every door.
+        raw = {k: value for k, value in cleaned.items() if k != "confirm_unusual"}
+        context = Context(today=self.today, birth_date=self.patient.birth_date,
+                          confirmed=bool(cleaned.get("confirm_unusual")))
+        self.input = None
+        try:
+            self.input = VisitInput.parse(raw, context=context, skin_only=self.skin_only)
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
         return cleaned
+
+    def visit_data(self) -> VisitInput:
+        """What the services take: the typed input."""
+        return self.input
 
 
 class SkinFindingsForm(VisitForm):
     """What a dermatologist records: the skin examination of the day."""
 
     measured: dict[str, str] = {}
+    skin_only = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

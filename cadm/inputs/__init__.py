@@ -33,13 +33,15 @@ a new medication course (`MedicationInput`: dose above 0 and within the rule set
 the context carries the rule set, drug named for "other", end date not in the future nor
 before the start) and the two changes of a course (`CourseStopInput`, `DoseChangeInput`);
 the checks that need the stored course (before its start, already stopped) stay the
-service's.
+service's; and a visit's examination (`VisitInput`: date against birth and today, codes of
+the vocabularies, weight and MMT-8 within §6.2).
 """
 
 from .base import Context, InputInvalid
 from .labs import LabInput
 from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
+from .visits import VisitInput
 
 __all__ = ["Context", "CourseStopInput", "DoseChangeInput", "InputInvalid", "LabInput",
-           "MedicationInput", "PatientInput", "dose_refusal"]
+           "MedicationInput", "PatientInput", "VisitInput", "dose_refusal"]

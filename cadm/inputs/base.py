@@ -90,15 +90,26 @@ def coerce(problems: Collector, model: type[models.Model], name: str, raw: objec
     form_field = model._meta.get_field(name).formfield(required=required, label=label)
     if form_field is None:  # e.g. a field without a form field: take the value as it is
         return raw
+    return coerce_field(problems, name, form_field, raw, label=label, quantity=quantity,
+                        unit=unit)
+
+
+def coerce_field(problems: Collector, name: str, form_field: forms.Field, raw: object, *,
+                 label: str, quantity: str | None = None, unit: str = "") -> object:
+    """`raw` through a form field (no widget, no HTML), for values that no model field
+    describes the way the pages take them (a list of codes, a bounded number)."""
     if isinstance(form_field, forms.CharField):
         form_field.strip = False  # the parser keeps what was sent; stripping is the form's
     try:
         value = form_field.clean(raw)
     except ValidationError as exc:
         error = exc.error_list[0]
+        shown = raw
+        if isinstance(raw, list | tuple) and error.params and "value" in error.params:
+            shown = error.params["value"]  # the one code of a list refused, as the form says
         if error.code in GENERIC_CODES:
             problems.add(name, rewritten(label=label, code=error.code, field=form_field,
-                                         value=raw, quantity=quantity, unit=unit,
+                                         value=shown, quantity=quantity, unit=unit,
                                          params=error.params), error.code)
         else:
             problems.add_validation_error(name, exc)

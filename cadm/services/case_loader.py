@@ -23,8 +23,8 @@ from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid
 from cadm.forms.results import medication_context
-from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm, VisitForm
-from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput, PatientInput
+from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm
+from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput, PatientInput, VisitInput
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -150,14 +150,18 @@ def _load_patient(*, actor, site: Site, case: dict, today: date, names: dict) ->
 def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date) -> None:
     _refuse_unknown_keys(visit, set(_VISIT_KEYS), path)
     data = {field: visit.get(key) for key, field in _VISIT_KEYS.items()}
-    data["confirm_unusual"] = True
     # A case file's visit assessed every part it can list (case-format.md: contract unchanged).
     data["assessed"] = [code for code, _ in EXAMINED_PARTS]
-    form = VisitForm(data=data, patient=patient, today=today)
     case_keys = {field: key for key, field in _VISIT_KEYS.items()}
-    _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))
-    visit_data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
-    visit_record(actor=actor, patient=patient, visit_data=visit_data, rows=[], evaluate=False)
+    # The page's parser (cadm.inputs.visits); a case file's unusual values are confirmed.
+    context = Context(today=today, birth_date=patient.birth_date, confirmed=True)
+    try:
+        visit_input = VisitInput.parse(data, context=context)
+    except InputInvalid as exc:
+        field, message = exc.first()
+        raise CaseInvalid(_join(path, case_keys.get(field, field)), message) from None
+    visit_record(actor=actor, patient=patient, visit_data=visit_input, rows=[],
+                 evaluate=False)
 
 
 def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,

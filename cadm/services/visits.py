@@ -3,17 +3,20 @@
 Every row goes through the same checks whatever door it came in by (page, case file): its
 typed input's parser (cadm.inputs; lab results so far) or the form's own checks, then those
 that need the rest of the request or the rule set (a course's start date defaults to the day
-of the visit; dose guards), then the model's."""
+of the visit; dose guards), then the model's. Every write here also refuses a patient outside
+the actor's sites (medications.may_write_patient), whatever door called it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from cadm.exceptions import DomainError, RowInvalid, require
-from cadm.inputs import LabInput, MedicationInput
+from cadm.inputs import Context, LabInput, MedicationInput, VisitInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -23,7 +26,7 @@ from cadm.selectors.rulesets import ruleset_active
 from .audit import audit_record
 from .concurrency import changes_apply, version_check
 from .evaluation import evaluation_after_commit
-from .medications import medication_row_check
+from .medications import may_write_patient, medication_row_check
 from .submissions import submission_claim, submission_done
 
 # A row's fields: the typed input where the kind has one (cadm.inputs), else a dict of the
@@ -43,6 +46,15 @@ def _row_fields(section: ResultSection, fields) -> dict:
                         f"{type(fields).__name__}.")
     return fields.record_fields()
 EDITABLE = ("visit_on", "assessed", "skin", "weakness", "mmt8", "symptoms", "weight_kg", "notes")
+
+
+def _visit_input(data: VisitInput | Mapping, patient: Patient) -> dict:
+    """The visit's given columns. A mapping (a script, a test) goes through the same parser
+    as every door, only its keys, unusual values unconfirmed."""
+    if not isinstance(data, VisitInput):
+        data = VisitInput.parse(data, partial=True, context=Context(
+            today=timezone.localdate(), birth_date=patient.birth_date))
+    return data.visit_data()
 
 
 def visit_parts(data: dict) -> list[str]:
@@ -90,13 +102,16 @@ def _visit_clean(visit: Visit) -> None:
 
 
 @transaction.atomic
-def visit_record(*, actor, patient: Patient, visit_data: dict, rows: ResultRows,
-                 evaluate: bool = True, token=None) -> Visit:
+def visit_record(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
+                 rows: ResultRows, evaluate: bool = True, token=None) -> Visit:
     """Record a visit and the results of that day, all or nothing.
 
     A dermatologist's visit holds skin findings only (the form offers nothing else); the
     permission check here keeps it so when the service is called from elsewhere. `token`:
     the form's one-time token (a repeat raises AlreadySubmitted and saves nothing)."""
+    require(actor, Perm.SKIN_RECORD)
+    may_write_patient(actor, patient)
+    visit_data = _visit_input(visit_data, patient)
     visit_data = {**visit_data, "assessed": visit_parts(visit_data)}
     require(actor, _visit_permission(visit_data["assessed"]))
     submission = submission_claim(actor=actor, token=token, scope="visit")
@@ -120,6 +135,7 @@ def results_add(*, actor, patient: Patient, observed_on: date, rows: ResultRows,
     """Results that arrive between visits (a lab report, a PFT, a scan).
 
     `evaluate=False` is for callers that write many rows and evaluate once at the end."""
+    may_write_patient(actor, patient)
     submission = submission_claim(actor=actor, token=token, scope="results")
     created = _add_results(actor=actor, patient=patient, observed_on=observed_on, rows=rows,
                            visit=None)
@@ -139,13 +155,15 @@ def visit_results(visit: Visit) -> list:
 
 
 def _may_edit(actor, visit: Visit, parts) -> None:
+    may_write_patient(actor, visit.patient)
     if not has_perm(actor, _visit_permission(set(visit.assessed) | set(parts))):
         raise PermissionDenied("Only a clinician who may record full visits can change this "
                                "visit.")
 
 
 @transaction.atomic
-def visit_update(*, actor, visit: Visit, data: dict, expected_version: int | None) -> Visit:
+def visit_update(*, actor, visit: Visit, data: VisitInput | Mapping,
+                 expected_version: int | None) -> Visit:
     """Correct the examination of a visit; the previous state stays in its history.
 
     Refused when someone saved the visit after `expected_version` (ConcurrentEdit), and for a
@@ -154,7 +172,8 @@ def visit_update(*, actor, visit: Visit, data: dict, expected_version: int | Non
     current = Visit.objects.select_for_update().get(pk=visit.pk)
     if current.status == RecordStatus.ENTERED_IN_ERROR:
         raise DomainError("This visit is marked as entered in error; record a new visit.")
-    data = {k: v for k, v in data.items() if k in EDITABLE}
+    may_write_patient(actor, current.patient)
+    data = {k: v for k, v in _visit_input(data, current.patient).items() if k in EDITABLE}
     data["assessed"] = visit_parts({**{k: getattr(current, k) for k in EDITABLE}, **data})
     _may_edit(actor, current, data["assessed"])
     version_check(current, expected_version, what="visit")

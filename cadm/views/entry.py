@@ -78,12 +78,12 @@ def visit_new(request, public_id):
         if not valid:
             messages.error(request, "Nothing was saved: correct the fields marked below.")
         else:
-            data = {k: form.cleaned_data[k] for k in form.fields if k != "confirm_unusual"}
+            data = form.visit_data()  # the typed input (cadm.inputs.VisitInput)
 
             def save(rows):
                 visit_record(actor=request.user, patient=patient, visit_data=data, rows=rows,
                              token=once.token())
-                messages.success(request, f"Visit of {data['visit_on']:%d %b %Y} saved.")
+                messages.success(request, f"Visit of {data.visit_on:%d %b %Y} saved.")
 
             if _save(request, save, _filled(formsets), form):
                 return redirect("patient-detail", public_id=patient.public_id)

@@ -46,9 +46,8 @@ def visit_edit(request, public_id, visit_id):
             "it entered in error and record it again.")
     once = OnceForm(request.POST or None, version=visit.row_version)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in form.fields if k in EDITABLE}
         try:
-            visit_update(actor=request.user, visit=visit, data=data,
+            visit_update(actor=request.user, visit=visit, data=form.visit_data(),
                          expected_version=once.version())
         except ConcurrentEdit as exc:
             form.add_error(None, str(exc))

@@ -242,3 +242,55 @@ def test_the_same_bad_medication_gets_the_same_message(door, entry, field, messa
     site, actor = north
     got = MEDICATION_DOORS[door](entry, patient=patient, actor=actor, site=site)
     assert got == (field, message)
+
+
+# A visit's examination: the visit page's form and the case loader (the API joins later).
+VISIT_KEYS = {"date": "visit_on", "weight_kg": "weight_kg", "skin": "skin",
+              "weakness": "weakness", "symptoms": "symptoms", "mmt8": "mmt8"}
+
+
+def visit_form_door(visit: dict, *, patient, **_) -> tuple[str, str]:
+    from django.http import QueryDict
+
+    from cadm.forms.visits import VisitForm
+
+    data = QueryDict(mutable=True)
+    for key, value in visit.items():
+        if isinstance(value, list):
+            data.setlist(VISIT_KEYS[key], value)
+        else:
+            data[VISIT_KEYS[key]] = str(value)
+    data["confirm_unusual"] = "on"  # a case file is confirmed by nature
+    form = VisitForm(data=data, patient=patient, today=TODAY)
+    assert not form.is_valid()
+    field, errors = next(iter(form.errors.as_data().items()))
+    return field, errors[0].messages[0]
+
+
+def visit_case_door(visit: dict, *, actor, site, **_) -> tuple[str, str]:
+    case = _case({"test": "ck", "value": 100, "unit": "U/L"})
+    case["visits"] = [visit]
+    with pytest.raises(CaseInvalid) as caught:
+        case_load(actor=actor, site=site, case=case, mrn="DOOR-1", family_name="Door",
+                  given_name="Case", today=TODAY)
+    return VISIT_KEYS[caught.value.path.rsplit(".", 1)[1]], caught.value.message
+
+
+VISIT_DOORS = {"form": visit_form_door, "case_load": visit_case_door,
+               # "api": visit_api_door,  (issue 11 §2)
+               }
+VISIT_BAD_VALUES = [
+    {"date": "2026-06-02"}, {"date": "1980-03-02"}, {"date": "2025-02-01", "mmt8": 81},
+    {"date": "2025-02-01", "weight_kg": 0.5}, {"date": "2025-02-01", "skin": ["scales"]},
+]
+
+
+@pytest.mark.parametrize("visit", VISIT_BAD_VALUES, ids=[str(v) for v in VISIT_BAD_VALUES])
+def test_the_same_bad_visit_value_gets_the_same_message(visit, north, patient):
+    """Every door gives the same (field, message); the form's is the reference."""
+    site, actor = north
+    got = {door: VISIT_DOORS[door](visit, patient=patient, actor=actor, site=site)
+           for door in VISIT_DOORS}
+    assert len(set(got.values())) == 1, got
+    field, message = got["form"]
+    assert message.startswith(("Visit date:", "MMT-8", "Weight", "Skin findings:")), message
