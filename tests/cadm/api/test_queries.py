@@ -1,60 +1,49 @@
 """Query counts do not grow with the list size or with a patient's history."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from cadm.models import JobRun
 from tests.factories import LabResultFactory, PatientFactory, VisitFactory
 
-from .conftest import token_client
+from .conftest import query_count, token_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _count(client, url):
-    """Queries of a request, after a first one (the token's last-used time is written at
-    most once a minute: that write is not what is measured)."""
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx)
 
 
 def test_patient_list_constant(rheumatologist, site):
     client = token_client(rheumatologist)
     PatientFactory(site=site, created_by=rheumatologist)
-    few = _count(client, "/api/v1/patients/")
+    few = query_count(client, "/api/v1/patients/")
     for _ in range(15):
         patient = PatientFactory(site=site, created_by=rheumatologist)
         VisitFactory(patient=patient)
-    assert _count(client, "/api/v1/patients/") == few
+    assert query_count(client, "/api/v1/patients/") == few
 
 
 def test_patient_detail_constant_with_history(rheumatologist, patient):
     client = token_client(rheumatologist)
     url = f"/api/v1/patients/{patient.public_id}/"
-    before = _count(client, url)
+    before = query_count(client, url)
     for _ in range(10):
         VisitFactory(patient=patient)
         LabResultFactory(patient=patient)
-    assert _count(client, url) == before
+    assert query_count(client, url) == before
 
 
 def test_job_list_constant(rules_admin):
     client = token_client(rules_admin)
     JobRun.objects.create(kind="daily_sweep", created_by=rules_admin)
-    few = _count(client, "/api/v1/jobs/")
+    few = query_count(client, "/api/v1/jobs/")
     for _ in range(15):
         JobRun.objects.create(kind="daily_sweep", created_by=rules_admin)
-    assert _count(client, "/api/v1/jobs/") == few
+    assert query_count(client, "/api/v1/jobs/") == few
 
 
 def test_token_list_and_me_constant(django_assert_max_num_queries, rheumatologist):
     client = token_client(rheumatologist)
     for path in ("/api/v1/tokens/", "/api/v1/me/"):
-        few = _count(client, path)
+        few = query_count(client, path)
         client.post("/api/v1/tokens/", {"name": "more"}, format="json")
-        assert _count(client, path) == few
+        assert query_count(client, path) == few
     with django_assert_max_num_queries(8):
         client.get("/api/v1/patients/")

@@ -6,13 +6,12 @@ import json
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from cadm.models import AuditEvent, JobRun, RuleSetVersion
 from cadm.selectors.rulesets import ACTIVATE_KIND, PREVIEW_KIND
 from cadm.services import rulesets
 from cadm.services.evaluation import patient_reevaluate
+from tests.cadm.api.conftest import query_count
 from tests.cadm.rulesets.builders import FERRITIN_KEY, draft_with, mda5_patient
 from tests.factories import UserFactory
 
@@ -378,24 +377,20 @@ def test_no_preview_yet_and_an_active_version_is_not_previewed(rules_admin):
 
 # --------------------------------------------------------------------------- query counts
 
-def _count(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx)
 
 
 def test_list_and_detail_constant(rules_admin, second_admin):
     client = token_client(rules_admin)
     first = draft_with(rules_admin, **{FERRITIN_KEY: 1000.0})
-    few_list, few_detail = _count(client, f"{BASE}/"), _count(client, f"{BASE}/{first.number}/")
+    few_list = query_count(client, f"{BASE}/")
+    few_detail = query_count(client, f"{BASE}/{first.number}/")
     for _ in range(6):
         version = draft_with(rules_admin, **{FERRITIN_KEY: 1100.0})
         rulesets.ruleset_submit(actor=rules_admin, version=version)
         rulesets.ruleset_reject(actor=second_admin, version=version, comment="No")
     rulesets.ruleset_submit(actor=rules_admin, version=first)
     rulesets.ruleset_approve(actor=second_admin, version=first)
-    assert _count(client, f"{BASE}/") == few_list
-    assert _count(client, f"{BASE}/{first.number}/") == few_detail
-    assert _count(client, f"{BASE}/{first.number}/history/") == \
-        _count(client, f"{BASE}/1/history/")
+    assert query_count(client, f"{BASE}/") == few_list
+    assert query_count(client, f"{BASE}/{first.number}/") == few_detail
+    assert query_count(client, f"{BASE}/{first.number}/history/") == \
+        query_count(client, f"{BASE}/1/history/")
