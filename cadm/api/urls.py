@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import audit, derived, flags, jobs, me, patients, rulesets, tokens
+from . import audit, derived, flags, jobs, me, patients, records, rulesets, tokens
 from .permissions import ANY_USER
 
 
@@ -29,6 +29,10 @@ v1 = [
     path("patients/<uuid:public_id>/state/", derived.PatientState.as_view(),
          name="api-patient-state"),
     path("audit/", audit.AuditList.as_view(), name="api-audit-list"),
+    path("patients/<uuid:public_id>/visits/", records.VisitList.as_view(),
+         name="api-patient-visits"),
+    *(path(f"patients/<uuid:public_id>/results/{kind}/", view,
+           name=f"api-patient-results-{kind}") for kind, view in records.RESULT_VIEWS.items()),
     path("flags/", flags.FlagList.as_view(), name="api-flag-list"),
     path("flags/<uuid:public_id>/", flags.FlagDetail.as_view(), name="api-flag-detail"),
     path("flags/<uuid:public_id>/acknowledge/", flags.flag_acknowledge,
