@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cadm.exceptions import NoActiveRuleSet
-from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput
+from cadm.inputs import AutoantibodyInput, Context, InputInvalid, LabInput, MedicationInput
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
 from cadm.rules import vocabulary as v
 from cadm.selectors.rulesets import ruleset_active
@@ -64,18 +64,35 @@ class LabResultForm(ResultForm):
         return self.input
 
 
-class AutoantibodyForm(ResultForm):
+class TypedResultForm(ResultForm):
+    """A row whose checks belong to its typed input (cadm.inputs.results): the form cleans
+    the widgets' text, the parser checks the values, its refusals go back on the fields."""
+
+    input_class: type
+
+    def clean(self):
+        cleaned = super().clean()
+        self.input = None
+        raw = {k: val for k, val in cleaned.items() if k in self.Meta.fields}
+        try:
+            self.input = self.input_class.parse(raw, context=Context(
+                today=self.today, birth_date=self.patient.birth_date))
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
+        return cleaned
+
+    def service_row(self):
+        return self.input
+
+
+class AutoantibodyForm(TypedResultForm):
+    input_class = AutoantibodyInput
+
     class Meta:
         model = AutoantibodyResult
         fields = ["antibody", "result", "method", "grade", "titre", "lab_name"]
         widgets = {"grade": forms.Select(choices=[("", "—"), (1, "1 (+)"), (2, "2 (++)"),
                                                   (3, "3 (+++)")])}
-
-    def clean_grade(self):
-        grade = self.cleaned_data.get("grade")
-        if grade is not None and not 1 <= grade <= 3:
-            raise ValidationError(f"Grade: {grade} is outside the accepted range 1–3.")
-        return grade
 
 
 class MuscleStudyForm(ResultForm):

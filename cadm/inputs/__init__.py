@@ -34,14 +34,20 @@ the context carries the rule set, drug named for "other", end date not in the fu
 before the start) and the two changes of a course (`CourseStopInput`, `DoseChangeInput`);
 the checks that need the stored course (before its start, already stopped) stay the
 service's; and a visit's examination (`VisitInput`: date against birth and today, codes of
-the vocabularies, weight and MMT-8 within §6.2).
+the vocabularies, weight and MMT-8 within §6.2). The other results of a day follow
+(cadm.inputs.results): an autoantibody (`AutoantibodyInput`: vocabularies, grade 1–3), a
+muscle study (`MuscleStudyInput`: histology findings on a biopsy only), a skin biopsy
+(`SkinBiopsyInput`) and a retinal screening (`EyeExamInput`), each with its date, when the
+door sends one, against birth and today.
 """
 
 from .base import Context, InputInvalid
 from .labs import LabInput
 from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
+from .results import AutoantibodyInput, EyeExamInput, MuscleStudyInput, SkinBiopsyInput
 from .visits import VisitInput
 
-__all__ = ["Context", "CourseStopInput", "DoseChangeInput", "InputInvalid", "LabInput",
-           "MedicationInput", "PatientInput", "VisitInput", "dose_refusal"]
+__all__ = ["AutoantibodyInput", "Context", "EyeExamInput", "CourseStopInput", "DoseChangeInput", "InputInvalid", "LabInput",
+           "MedicationInput", "MuscleStudyInput", "PatientInput", "SkinBiopsyInput", "VisitInput",
+           "dose_refusal"]

@@ -24,7 +24,15 @@ from django.db import transaction
 from cadm.exceptions import DomainError, RowInvalid
 from cadm.forms.results import medication_context
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm
-from cadm.inputs import Context, InputInvalid, LabInput, MedicationInput, PatientInput, VisitInput
+from cadm.inputs import (
+    AutoantibodyInput,
+    Context,
+    InputInvalid,
+    LabInput,
+    MedicationInput,
+    PatientInput,
+    VisitInput,
+)
 from cadm.models import Patient, Site
 from cadm.rules import vocabulary as v
 from cadm.sections import ResultSection, get_section
@@ -74,7 +82,7 @@ _KINDS = (
 )
 
 # Kinds whose rows are typed inputs: the loader calls their parser, not a form.
-_TYPED = {"labs": LabInput, "medications": MedicationInput}
+_TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",

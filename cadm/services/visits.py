@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, RowInvalid, require
-from cadm.inputs import Context, LabInput, MedicationInput, VisitInput
+from cadm.inputs import AutoantibodyInput, Context, LabInput, MedicationInput, VisitInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -31,8 +31,9 @@ from .submissions import submission_claim, submission_done
 
 # A row's fields: the typed input where the kind has one (cadm.inputs), else a dict of the
 # model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
-ResultRows = list[tuple[ResultSection, "dict | LabInput | MedicationInput"]]
-TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput}
+ResultRows = list[tuple[ResultSection, object]]
+TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
+              "antibodies": AutoantibodyInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

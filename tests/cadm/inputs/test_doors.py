@@ -294,3 +294,47 @@ def test_the_same_bad_visit_value_gets_the_same_message(visit, north, patient):
     assert len(set(got.values())) == 1, got
     field, message = got["form"]
     assert message.startswith(("Visit date:", "MMT-8", "Weight", "Skin findings:")), message
+
+
+# The other results of a day: the row of the visit/results page and the case loader (the
+# API joins later). One bad value of each kind.
+def _result_form_door(form_class, data: dict, patient) -> tuple[str, str]:
+    form = form_class(data=data, patient=patient, today=TODAY)
+    assert not form.is_valid()
+    field, errors = next(iter(form.errors.as_data().items()))
+    return field, errors[0].messages[0]
+
+
+def result_form_door(case_key: str, entry: dict, *, patient, **_) -> tuple[str, str]:
+    from cadm.forms import results as f
+
+    form_class = {"antibodies": f.AutoantibodyForm}[case_key]
+    return _result_form_door(form_class, entry, patient)
+
+
+def result_case_door(case_key: str, entry: dict, *, actor, site, **_) -> tuple[str, str]:
+    case = _case({"test": "ck", "value": 100, "unit": "U/L"})
+    case[case_key] = [{"date": "2025-02-01", **entry}]
+    with pytest.raises(CaseInvalid) as caught:
+        case_load(actor=actor, site=site, case=case, mrn="DOOR-1", family_name="Door",
+                  given_name="Case", today=TODAY)
+    return caught.value.path.rsplit(".", 1)[1], caught.value.message
+
+
+RESULT_DOORS = {"form": result_form_door, "case_load": result_case_door,
+                # "api": result_api_door,  (issue 11 §2)
+                }
+RESULT_BAD_VALUES = [
+    ("antibodies", {"antibody": "mda5", "result": "positive", "method": "line_blot",
+                    "grade": 4}, "grade", "Grade: 4 is outside the accepted range 1–3."),
+]
+
+
+@pytest.mark.parametrize("door", RESULT_DOORS)
+@pytest.mark.parametrize(("case_key", "entry", "field", "message"), RESULT_BAD_VALUES,
+                         ids=[k for k, _, _, _ in RESULT_BAD_VALUES])
+def test_the_same_bad_result_gets_the_same_message(door, case_key, entry, field, message,
+                                                   north, patient):
+    site, actor = north
+    got = RESULT_DOORS[door](case_key, entry, patient=patient, actor=actor, site=site)
+    assert got == (field, message)

@@ -1,0 +1,80 @@
+"""The other results' inputs (cadm.inputs.results): at and around each edge."""
+
+import datetime as dt
+
+import pytest
+
+from cadm.inputs import AutoantibodyInput, Context, InputInvalid
+
+TODAY = dt.date(2026, 6, 1)
+BIRTH = dt.date(1980, 3, 3)
+CONTEXT = Context(today=TODAY, birth_date=BIRTH)
+MDA5 = {"antibody": "mda5", "result": "positive", "method": "line_blot"}
+
+
+def refusal(input_class, raw) -> dict[str, list[str]]:
+    with pytest.raises(InputInvalid) as caught:
+        input_class.parse(raw, context=CONTEXT)
+    return caught.value.message_dict
+
+
+@pytest.mark.parametrize(("grade", "ok"), [(0, False), (1, True), (2, True), (3, True),
+                                           (4, False), ("3", True), (None, True)])
+def test_antibody_grade_edges(grade, ok):
+    if ok:
+        parsed = AutoantibodyInput.parse({**MDA5, "grade": grade}, context=CONTEXT)
+        assert parsed.grade == (None if grade is None else int(grade))
+        assert parsed.record_fields() == {**MDA5, "grade": parsed.grade, "titre": "",
+                                          "lab_name": ""}
+        return
+    assert refusal(AutoantibodyInput, {**MDA5, "grade": grade}) == {
+        "grade": [f"Grade: {grade} is outside the accepted range 1–3."]}
+
+
+def test_antibody_vocabulary():
+    errors = refusal(AutoantibodyInput, {**MDA5, "antibody": "xyz"})
+    assert list(errors) == ["antibody"]
+    assert errors["antibody"][0].startswith("Antibody: 'xyz' is not one of the choices")
+    assert list(refusal(AutoantibodyInput, {"antibody": "mda5"})) == ["result", "method"]
+
+
+DATE_EDGES = [(TODAY, None), (TODAY + dt.timedelta(days=1), "future"), (BIRTH, None),
+              (BIRTH - dt.timedelta(days=1), "birth")]
+
+
+@pytest.mark.parametrize(("day", "problem"), DATE_EDGES)
+@pytest.mark.parametrize(("input_class", "raw"), [
+    (AutoantibodyInput, MDA5),
+])
+def test_dates_against_birth_and_today(input_class, raw, day, problem):
+    if problem is None:
+        assert input_class.parse({**raw, "observed_on": day}, context=CONTEXT
+                                 ).observed_on == day
+        return
+    (message,) = refusal(input_class, {**raw, "observed_on": day})["observed_on"]
+    assert message.startswith(f"Date of the results: {day.isoformat()}")
+    assert ("in the future" if problem == "future" else "before the patient's birth date"
+            ) in message
+
+
+def test_a_page_row_has_no_date_of_its_own():
+    assert AutoantibodyInput.parse(MDA5, context=CONTEXT).observed_on is None
+
+
+@pytest.mark.parametrize(("section_key", "input_class", "raw"), [
+    ("antibodies", AutoantibodyInput, MDA5),
+])
+def test_the_service_takes_only_the_typed_input(section_key, input_class, raw, patient,
+                                                rheumatologist):
+    from cadm.sections import get_section
+    from cadm.services.visits import results_add
+
+    section = get_section(section_key)
+    with pytest.raises(TypeError, match=input_class.__name__):
+        results_add(actor=rheumatologist, patient=patient, observed_on=dt.date(2025, 1, 1),
+                    rows=[(section, dict(raw))], evaluate=False)
+    (record,) = results_add(actor=rheumatologist, patient=patient,
+                            observed_on=dt.date(2025, 1, 1),
+                            rows=[(section, input_class.parse(raw, context=CONTEXT))],
+                            evaluate=False)
+    assert record.observed_on == dt.date(2025, 1, 1)
