@@ -6,7 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from cadm.exceptions import NoActiveRuleSet
-from cadm.inputs import AutoantibodyInput, Context, InputInvalid, LabInput, MedicationInput
+from cadm.inputs import (
+    AutoantibodyInput,
+    Context,
+    InputInvalid,
+    LabInput,
+    MedicationInput,
+    MuscleStudyInput,
+)
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
 from cadm.rules import vocabulary as v
 from cadm.selectors.rulesets import ruleset_active
@@ -95,7 +102,8 @@ class AutoantibodyForm(TypedResultForm):
                                                   (3, "3 (+++)")])}
 
 
-class MuscleStudyForm(ResultForm):
+class MuscleStudyForm(TypedResultForm):
+    input_class = MuscleStudyInput
     abnormal = yes_no("Abnormal", "MRI oedema, myopathic EMG, or inflammatory biopsy.")
     findings = checkbox_choices(v.BIOPSY_FINDINGS)
 
@@ -104,21 +112,14 @@ class MuscleStudyForm(ResultForm):
         fields = ["kind", "abnormal", "findings", "report"]
         widgets = {"report": forms.Textarea(attrs={"rows": 2})}
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("findings") and cleaned.get("kind") != "biopsy":
-            self.add_error("findings", "Findings: histology findings apply to a muscle biopsy "
-                                       "only; choose 'Muscle biopsy' or clear them.")
-        return cleaned
-
 
 class SkinBiopsyForm(ResultForm):
     consistent_with_dm = yes_no("Consistent with dermatomyositis")
+
     class Meta:
         model = SkinBiopsy
         fields = ["consistent_with_dm", "report"]
         widgets = {"report": forms.Textarea(attrs={"rows": 2})}
-
 
 
 class MedicationForm(ResultForm):

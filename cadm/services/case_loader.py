@@ -30,6 +30,7 @@ from cadm.inputs import (
     InputInvalid,
     LabInput,
     MedicationInput,
+    MuscleStudyInput,
     PatientInput,
     VisitInput,
 )
@@ -82,7 +83,8 @@ _KINDS = (
 )
 
 # Kinds whose rows are typed inputs: the loader calls their parser, not a form.
-_TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput}
+_TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput,
+          "muscle_studies": MuscleStudyInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",

@@ -16,7 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, RowInvalid, require
-from cadm.inputs import AutoantibodyInput, Context, LabInput, MedicationInput, VisitInput
+from cadm.inputs import (
+    AutoantibodyInput,
+    Context,
+    LabInput,
+    MedicationInput,
+    MuscleStudyInput,
+    VisitInput,
+)
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -33,7 +40,7 @@ from .submissions import submission_claim, submission_done
 # model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
-              "antibodies": AutoantibodyInput}
+              "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

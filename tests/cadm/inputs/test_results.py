@@ -4,12 +4,18 @@ import datetime as dt
 
 import pytest
 
-from cadm.inputs import AutoantibodyInput, Context, InputInvalid
+from cadm.inputs import (
+    AutoantibodyInput,
+    Context,
+    InputInvalid,
+    MuscleStudyInput,
+)
 
 TODAY = dt.date(2026, 6, 1)
 BIRTH = dt.date(1980, 3, 3)
 CONTEXT = Context(today=TODAY, birth_date=BIRTH)
 MDA5 = {"antibody": "mda5", "result": "positive", "method": "line_blot"}
+MRI = {"kind": "mri", "abnormal": True}
 
 
 def refusal(input_class, raw) -> dict[str, list[str]]:
@@ -44,7 +50,7 @@ DATE_EDGES = [(TODAY, None), (TODAY + dt.timedelta(days=1), "future"), (BIRTH, N
 
 @pytest.mark.parametrize(("day", "problem"), DATE_EDGES)
 @pytest.mark.parametrize(("input_class", "raw"), [
-    (AutoantibodyInput, MDA5),
+    (AutoantibodyInput, MDA5), (MuscleStudyInput, MRI),
 ])
 def test_dates_against_birth_and_today(input_class, raw, day, problem):
     if problem is None:
@@ -57,12 +63,38 @@ def test_dates_against_birth_and_today(input_class, raw, day, problem):
             ) in message
 
 
+FINDINGS_MESSAGE = ("Findings: histology findings apply to a muscle biopsy only; choose "
+                    "'Muscle biopsy' or clear them.")
+
+
+@pytest.mark.parametrize("kind", ["mri", "emg"])
+def test_a_biopsy_only_finding_is_refused_on_another_study(kind):
+    raw = {"kind": kind, "abnormal": "yes", "findings": ["perifascicular_atrophy"]}
+    assert refusal(MuscleStudyInput, raw) == {"findings": [FINDINGS_MESSAGE]}
+
+
+def test_a_biopsy_keeps_its_findings_as_a_list():
+    parsed = MuscleStudyInput.parse({"kind": "biopsy", "abnormal": "no",
+                                     "findings": ["perifascicular_atrophy"]}, context=CONTEXT)
+    assert (parsed.abnormal, parsed.findings) == (False, ("perifascicular_atrophy",))
+    assert parsed.record_fields() == {"kind": "biopsy", "abnormal": False,
+                                      "findings": ["perifascicular_atrophy"], "report": ""}
+
+
+def test_muscle_study_yes_no_and_vocabulary():
+    errors = refusal(MuscleStudyInput, {"kind": "ct", "abnormal": "maybe",
+                                        "findings": ["scales"]})
+    assert set(errors) == {"kind", "abnormal", "findings"}
+    assert errors["findings"][0].startswith("Findings: 'scales'")
+    assert errors["abnormal"][0].startswith("Abnormal: 'maybe'")
+
+
 def test_a_page_row_has_no_date_of_its_own():
     assert AutoantibodyInput.parse(MDA5, context=CONTEXT).observed_on is None
 
 
 @pytest.mark.parametrize(("section_key", "input_class", "raw"), [
-    ("antibodies", AutoantibodyInput, MDA5),
+    ("antibodies", AutoantibodyInput, MDA5), ("muscle", MuscleStudyInput, MRI),
 ])
 def test_the_service_takes_only_the_typed_input(section_key, input_class, raw, patient,
                                                 rheumatologist):
