@@ -13,6 +13,7 @@ from cadm.inputs import (
     LabInput,
     MedicationInput,
     MuscleStudyInput,
+    SkinBiopsyInput,
 )
 from cadm.models import AutoantibodyResult, EyeExam, LabResult, Medication, MuscleStudy, SkinBiopsy
 from cadm.rules import vocabulary as v
@@ -113,7 +114,8 @@ class MuscleStudyForm(TypedResultForm):
         widgets = {"report": forms.Textarea(attrs={"rows": 2})}
 
 
-class SkinBiopsyForm(ResultForm):
+class SkinBiopsyForm(TypedResultForm):
+    input_class = SkinBiopsyInput
     consistent_with_dm = yes_no("Consistent with dermatomyositis")
 
     class Meta:

@@ -22,6 +22,7 @@ from cadm.inputs import (
     LabInput,
     MedicationInput,
     MuscleStudyInput,
+    SkinBiopsyInput,
     VisitInput,
 )
 from cadm.models import Patient, RecordStatus, Visit
@@ -40,7 +41,8 @@ from .submissions import submission_claim, submission_done
 # model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
-              "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput}
+              "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput,
+              "skin-biopsy": SkinBiopsyInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

@@ -339,6 +339,10 @@ RESULT_BAD_VALUES = [
                         "findings": ["perifascicular_atrophy"]}, "findings",
      "Findings: histology findings apply to a muscle biopsy only; choose 'Muscle biopsy' or "
      "clear them."),
+    # The case format holds no skin biopsy: the page's row only.
+    ("skin_biopsies", {"consistent_with_dm": "maybe"}, "consistent_with_dm",
+     "Consistent with dermatomyositis: 'maybe' is not one of the choices; accepted: one of: "
+     "Yes, No."),
 ]
 CASE_FORMAT_HAS_NO = {"skin_biopsies"}
 

@@ -9,6 +9,7 @@ from cadm.inputs import (
     Context,
     InputInvalid,
     MuscleStudyInput,
+    SkinBiopsyInput,
 )
 
 TODAY = dt.date(2026, 6, 1)
@@ -16,6 +17,7 @@ BIRTH = dt.date(1980, 3, 3)
 CONTEXT = Context(today=TODAY, birth_date=BIRTH)
 MDA5 = {"antibody": "mda5", "result": "positive", "method": "line_blot"}
 MRI = {"kind": "mri", "abnormal": True}
+SKIN = {"consistent_with_dm": True}
 
 
 def refusal(input_class, raw) -> dict[str, list[str]]:
@@ -50,7 +52,7 @@ DATE_EDGES = [(TODAY, None), (TODAY + dt.timedelta(days=1), "future"), (BIRTH, N
 
 @pytest.mark.parametrize(("day", "problem"), DATE_EDGES)
 @pytest.mark.parametrize(("input_class", "raw"), [
-    (AutoantibodyInput, MDA5), (MuscleStudyInput, MRI),
+    (AutoantibodyInput, MDA5), (MuscleStudyInput, MRI), (SkinBiopsyInput, SKIN),
 ])
 def test_dates_against_birth_and_today(input_class, raw, day, problem):
     if problem is None:
@@ -89,12 +91,19 @@ def test_muscle_study_yes_no_and_vocabulary():
     assert errors["abnormal"][0].startswith("Abnormal: 'maybe'")
 
 
+def test_a_skin_biopsy_needs_its_answer():
+    assert set(refusal(SkinBiopsyInput, {})) == {"consistent_with_dm"}
+    assert SkinBiopsyInput.parse({"consistent_with_dm": "no"}, context=CONTEXT
+                                 ).consistent_with_dm is False
+
+
 def test_a_page_row_has_no_date_of_its_own():
     assert AutoantibodyInput.parse(MDA5, context=CONTEXT).observed_on is None
 
 
 @pytest.mark.parametrize(("section_key", "input_class", "raw"), [
     ("antibodies", AutoantibodyInput, MDA5), ("muscle", MuscleStudyInput, MRI),
+    ("skin-biopsy", SkinBiopsyInput, SKIN),
 ])
 def test_the_service_takes_only_the_typed_input(section_key, input_class, raw, patient,
                                                 rheumatologist):
