@@ -9,6 +9,7 @@ from cadm.exceptions import NoActiveRuleSet
 from cadm.inputs import (
     AutoantibodyInput,
     Context,
+    EyeExamInput,
     InputInvalid,
     LabInput,
     MedicationInput,
@@ -165,7 +166,9 @@ def medication_context(*, today, birth_date, confirmed: bool = False) -> Context
                    rule_params=ruleset.params, rule_set=ruleset.number)
 
 
-class EyeExamForm(ResultForm):
+class EyeExamForm(TypedResultForm):
+    input_class = EyeExamInput
+
     class Meta:
         model = EyeExam
         fields = ["finding", "report"]

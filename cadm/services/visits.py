@@ -19,6 +19,7 @@ from cadm.exceptions import DomainError, RowInvalid, require
 from cadm.inputs import (
     AutoantibodyInput,
     Context,
+    EyeExamInput,
     LabInput,
     MedicationInput,
     MuscleStudyInput,
@@ -42,7 +43,7 @@ from .submissions import submission_claim, submission_done
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
               "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput,
-              "skin-biopsy": SkinBiopsyInput}
+              "skin-biopsy": SkinBiopsyInput, "eye-exams": EyeExamInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

@@ -343,6 +343,9 @@ RESULT_BAD_VALUES = [
     ("skin_biopsies", {"consistent_with_dm": "maybe"}, "consistent_with_dm",
      "Consistent with dermatomyositis: 'maybe' is not one of the choices; accepted: one of: "
      "Yes, No."),
+    # The case format holds a retinal screening's date only (its finding is "normal").
+    ("eye_exams", {"date": "2026-06-02"}, "observed_on",
+     "Date of the results: 2026-06-02 is in the future; accepted: up to today (2026-06-01)."),
 ]
 CASE_FORMAT_HAS_NO = {"skin_biopsies"}
 

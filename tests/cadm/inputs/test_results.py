@@ -7,6 +7,7 @@ import pytest
 from cadm.inputs import (
     AutoantibodyInput,
     Context,
+    EyeExamInput,
     InputInvalid,
     MuscleStudyInput,
     SkinBiopsyInput,
@@ -18,6 +19,7 @@ CONTEXT = Context(today=TODAY, birth_date=BIRTH)
 MDA5 = {"antibody": "mda5", "result": "positive", "method": "line_blot"}
 MRI = {"kind": "mri", "abnormal": True}
 SKIN = {"consistent_with_dm": True}
+EYE = {"finding": "normal"}
 
 
 def refusal(input_class, raw) -> dict[str, list[str]]:
@@ -53,6 +55,7 @@ DATE_EDGES = [(TODAY, None), (TODAY + dt.timedelta(days=1), "future"), (BIRTH, N
 @pytest.mark.parametrize(("day", "problem"), DATE_EDGES)
 @pytest.mark.parametrize(("input_class", "raw"), [
     (AutoantibodyInput, MDA5), (MuscleStudyInput, MRI), (SkinBiopsyInput, SKIN),
+    (EyeExamInput, EYE),
 ])
 def test_dates_against_birth_and_today(input_class, raw, day, problem):
     if problem is None:
@@ -91,10 +94,12 @@ def test_muscle_study_yes_no_and_vocabulary():
     assert errors["abnormal"][0].startswith("Abnormal: 'maybe'")
 
 
-def test_a_skin_biopsy_needs_its_answer():
+def test_skin_biopsy_and_eye_exam_need_their_answer():
     assert set(refusal(SkinBiopsyInput, {})) == {"consistent_with_dm"}
     assert SkinBiopsyInput.parse({"consistent_with_dm": "no"}, context=CONTEXT
                                  ).consistent_with_dm is False
+    errors = refusal(EyeExamInput, {"finding": "blurry"})
+    assert errors["finding"][0].startswith("Finding: 'blurry' is not one of the choices")
 
 
 def test_a_page_row_has_no_date_of_its_own():
@@ -103,7 +108,7 @@ def test_a_page_row_has_no_date_of_its_own():
 
 @pytest.mark.parametrize(("section_key", "input_class", "raw"), [
     ("antibodies", AutoantibodyInput, MDA5), ("muscle", MuscleStudyInput, MRI),
-    ("skin-biopsy", SkinBiopsyInput, SKIN),
+    ("skin-biopsy", SkinBiopsyInput, SKIN), ("eye-exams", EyeExamInput, EYE),
 ])
 def test_the_service_takes_only_the_typed_input(section_key, input_class, raw, patient,
                                                 rheumatologist):
