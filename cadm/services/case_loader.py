@@ -2,9 +2,10 @@
 
 The loader goes through the same checks as the web pages and calls the same services, so a
 case file can hold nothing the pages would refuse: the typed inputs' parsers (cadm.inputs) for
-the kinds that have one (lab results), the same forms a clinician fills for the others; units
-are normalised, plausibility ranges (clinical-reference.md §6.2) and dates checked there;
-history and audit rows are written by the services.
+the kinds that have one (labs, medications, antibodies, muscle studies, eye exams), the same
+forms a clinician fills for the others (PFT, HRCT, walk test, cancer screening); units are
+normalised, plausibility ranges (clinical-reference.md §6.2) and dates checked there; history
+and audit rows are written by the services.
 
 Not loaded: `case_id` and `as_of` (dates are checked against `today` instead). The patient
 is evaluated once, after the whole case has committed.

@@ -1,10 +1,11 @@
 """Visits and the results of a day: recorded together or not at all, corrected with history.
 
 Every row goes through the same checks whatever door it came in by (page, case file): its
-typed input's parser (cadm.inputs; lab results so far) or the form's own checks, then those
-that need the rest of the request or the rule set (a course's start date defaults to the day
-of the visit; dose guards), then the model's. Every write here also refuses a patient outside
-the actor's sites (medications.may_write_patient), whatever door called it."""
+typed input's parser (cadm.inputs: labs, medications, antibodies, muscle studies, skin
+biopsies, eye exams) or the form's own checks (PFT, HRCT, walk test, cancer screening), then
+those that need the rest of the request or the rule set (a course's start date defaults to
+the day of the visit; dose guards), then the model's. Every write here also refuses a patient
+outside the actor's sites (medications.may_write_patient), whatever door called it."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ from .evaluation import evaluation_after_commit
 from .medications import may_write_patient, medication_row_check
 from .submissions import submission_claim, submission_done
 
-# A row's fields: the typed input where the kind has one (cadm.inputs), else a dict of the
-# model's fields as the form cleaned them (the kinds not moved to cadm.inputs yet).
+# A row's fields: the typed input where the kind has one (cadm.inputs, TYPED_ROWS), else a
+# dict of the model's fields as the form cleaned them (PFT, HRCT, walk test, cancer
+# screening: not moved to cadm.inputs yet).
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
               "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput,
