@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from cadm.exceptions import NoActiveRuleSet
 from cadm.inputs import (

@@ -48,6 +48,6 @@ from .patients import PatientInput
 from .results import AutoantibodyInput, EyeExamInput, MuscleStudyInput, SkinBiopsyInput
 from .visits import VisitInput
 
-__all__ = ["AutoantibodyInput", "Context", "EyeExamInput", "CourseStopInput", "DoseChangeInput", "InputInvalid", "LabInput",
-           "MedicationInput", "MuscleStudyInput", "PatientInput", "SkinBiopsyInput", "VisitInput",
-           "dose_refusal"]
+__all__ = ["AutoantibodyInput", "Context", "CourseStopInput", "DoseChangeInput", "EyeExamInput",
+           "InputInvalid", "LabInput", "MedicationInput", "MuscleStudyInput", "PatientInput",
+           "SkinBiopsyInput", "VisitInput", "dose_refusal"]
