@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied
 
-from cadm.permissions import Perm, has_perm
+from cadm.permissions import Perm, can_access_patient, has_perm
 
 
 class DomainError(Exception):
@@ -11,6 +11,12 @@ def require(actor, perm: Perm) -> None:
     """Services check again what views check: a command or a task may call them too."""
     if not has_perm(actor, perm):
         raise PermissionDenied(f"Missing permission {perm.value}.")
+
+
+def require_patient_site(actor, patient) -> None:
+    """Whatever the door: the patient must be at one of the actor's sites."""
+    if not can_access_patient(actor, patient):
+        raise PermissionDenied("This patient is not at one of your sites.")
 
 
 class AlreadySubmitted(DomainError):

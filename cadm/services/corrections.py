@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from cadm.exceptions import DomainError, require
+from cadm.exceptions import DomainError, require, require_patient_site
 from cadm.models import Patient, RecordStatus
 from cadm.sections import ResultSection
 
 from .audit import audit_record
 from .evaluation import evaluation_after_commit
-from .medications import may_write_patient
 
 
 @transaction.atomic
 def record_mark_entered_in_error(*, actor, patient: Patient, section: ResultSection,
                                  record, reason: str):
     require(actor, section.permission)
-    may_write_patient(actor, patient)
+    require_patient_site(actor, patient)
     if record.patient_id != patient.pk:
         raise DomainError("This result belongs to another patient.")
     if record.status == RecordStatus.ENTERED_IN_ERROR:

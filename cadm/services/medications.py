@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from cadm.exceptions import DomainError, require
+from cadm.exceptions import DomainError, require, require_patient_site
 from cadm.inputs import Context, CourseStopInput, DoseChangeInput
 from cadm.inputs.medications import dose_refusal
 from cadm.models import Medication, RecordStatus, RuleSetVersion
-from cadm.permissions import Perm, can_access_patient
+from cadm.permissions import Perm
 from cadm.selectors.rulesets import ruleset_active
 
 from .audit import audit_record
@@ -49,12 +49,6 @@ def medication_row_check(fields: dict, *, default_start: date,
         raise ValidationError(problems)
 
 
-def may_write_patient(actor, patient) -> None:
-    """Whatever the door: the patient must be one of the actor's sites."""
-    if not can_access_patient(actor, patient):
-        raise PermissionDenied("This patient is not at one of your sites.")
-
-
 def _current(medication: Medication) -> Medication:
     """The row, locked: two clinicians stopping the same course at once cannot both win."""
     locked = Medication.objects.select_for_update().get(pk=medication.pk)
@@ -83,7 +77,7 @@ def medication_stop(*, actor, medication: Medication, data: CourseStopInput | Ma
     """The course ends on `data.end_on` (its last day taken). `data`: the typed input, or
     the raw values, parsed here by the same parser (InputInvalid, a DomainError)."""
     require(actor, Perm.RESULT_RECORD)
-    may_write_patient(actor, medication.patient)
+    require_patient_site(actor, medication.patient)
     submission = submission_claim(actor=actor, token=token, scope="medication-stop")
     course = _current(medication)
     if course.end_on is not None:
@@ -108,7 +102,7 @@ def medication_change_dose(*, actor, medication: Medication, data: DoseChangeInp
     starts on `from_on` with the new dose. Returns the new course. `data`: the typed input,
     or the raw values, parsed here with the active rule set's dose guard."""
     require(actor, Perm.RESULT_RECORD)
-    may_write_patient(actor, medication.patient)
+    require_patient_site(actor, medication.patient)
     submission = submission_claim(actor=actor, token=token, scope="medication-dose")
     course = _current(medication)
     if course.end_on is not None:

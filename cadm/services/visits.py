@@ -5,7 +5,7 @@ typed input's parser (cadm.inputs: labs, medications, antibodies, muscle studies
 biopsies, eye exams) or the form's own checks (PFT, HRCT, walk test, cancer screening), then
 those that need the rest of the request or the rule set (a course's start date defaults to
 the day of the visit; dose guards), then the model's. Every write here also refuses a patient
-outside the actor's sites (medications.may_write_patient), whatever door called it."""
+outside the actor's sites (cadm.exceptions.require_patient_site), whatever door called it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.exceptions import DomainError, RowInvalid, require
+from cadm.exceptions import DomainError, RowInvalid, require, require_patient_site
 from cadm.inputs import (
     AutoantibodyInput,
     Context,
@@ -36,7 +36,7 @@ from cadm.selectors.rulesets import ruleset_active
 from .audit import audit_record
 from .concurrency import changes_apply, version_check
 from .evaluation import evaluation_after_commit
-from .medications import may_write_patient, medication_row_check
+from .medications import medication_row_check
 from .submissions import submission_claim, submission_done
 
 # A row's fields: the typed input where the kind has one (cadm.inputs, TYPED_ROWS), else a
@@ -123,7 +123,7 @@ def visit_record(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
     permission check here keeps it so when the service is called from elsewhere. `token`:
     the form's one-time token (a repeat raises AlreadySubmitted and saves nothing)."""
     require(actor, Perm.SKIN_RECORD)
-    may_write_patient(actor, patient)
+    require_patient_site(actor, patient)
     visit_data = _visit_input(visit_data, patient)
     visit_data = {**visit_data, "assessed": visit_parts(visit_data)}
     require(actor, _visit_permission(visit_data["assessed"]))
@@ -148,7 +148,7 @@ def results_add(*, actor, patient: Patient, observed_on: date, rows: ResultRows,
     """Results that arrive between visits (a lab report, a PFT, a scan).
 
     `evaluate=False` is for callers that write many rows and evaluate once at the end."""
-    may_write_patient(actor, patient)
+    require_patient_site(actor, patient)
     submission = submission_claim(actor=actor, token=token, scope="results")
     created = _add_results(actor=actor, patient=patient, observed_on=observed_on, rows=rows,
                            visit=None)
@@ -168,7 +168,7 @@ def visit_results(visit: Visit) -> list:
 
 
 def _may_edit(actor, visit: Visit, parts) -> None:
-    may_write_patient(actor, visit.patient)
+    require_patient_site(actor, visit.patient)
     if not has_perm(actor, _visit_permission(set(visit.assessed) | set(parts))):
         raise PermissionDenied("Only a clinician who may record full visits can change this "
                                "visit.")
@@ -185,7 +185,7 @@ def visit_update(*, actor, visit: Visit, data: VisitInput | Mapping,
     current = Visit.objects.select_for_update().get(pk=visit.pk)
     if current.status == RecordStatus.ENTERED_IN_ERROR:
         raise DomainError("This visit is marked as entered in error; record a new visit.")
-    may_write_patient(actor, current.patient)
+    require_patient_site(actor, current.patient)
     data = {k: v for k, v in _visit_input(data, current.patient).items() if k in EDITABLE}
     data["assessed"] = visit_parts({**{k: getattr(current, k) for k in EDITABLE}, **data})
     _may_edit(actor, current, data["assessed"])
