@@ -195,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStateEnum": "cadm.models.jobs.JobRun.State",
         "FlagStateEnum": "cadm.models.flags.Flag.State",
+        # Result kinds whose fields share a name: each choice set named for its kind.
+        "MuscleStudyKindEnum": "cadm.rules.vocabulary.MUSCLE_STUDY_KINDS",
+        "AntibodyResultEnum": "cadm.rules.vocabulary.ANTIBODY_RESULTS",
+        "CancerScreeningResultEnum": "screening.models.CancerScreeningRecord.Result",
     },
 }
 

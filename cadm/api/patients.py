@@ -34,6 +34,7 @@ from cadm.services.patients import CONFIRM_DATES_LABEL, patient_create, patient_
 from .concurrency import if_match_check, with_etag
 from .errors import ErrorSerializer
 from .idempotency import idempotent
+from .permissions import MethodPerms
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -171,23 +172,13 @@ def _write_headers(handler):
     return wrapper
 
 
-class _MethodPerms:
-    """One URL, two permissions: reading needs `required_perm`, writing `write_perm`."""
-
-    write_perm = Perm.PATIENT_WRITE
-
-    def check_permissions(self, request):
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            self.required_perm = self.write_perm
-        super().check_permissions(request)
-
-
 @extend_schema(tags=["patients"], parameters=[OpenApiParameter(
     "q", str, description="Name or MRN, as on the patient list page (every word must match)")])
-class PatientList(_MethodPerms, generics.ListAPIView):
+class PatientList(MethodPerms, generics.ListAPIView):
     """The patients of your sites; POST registers one (patient.write)."""
 
     required_perm = Perm.PATIENT_VIEW
+    write_perm = Perm.PATIENT_WRITE
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
@@ -224,10 +215,11 @@ class PatientList(_MethodPerms, generics.ListAPIView):
 
 
 @extend_schema(tags=["patients"])
-class PatientDetail(_MethodPerms, generics.RetrieveAPIView):
+class PatientDetail(MethodPerms, generics.RetrieveAPIView):
     """One patient; the ETag header is its version (send it in If-Match to update)."""
 
     required_perm = Perm.PATIENT_VIEW
+    write_perm = Perm.PATIENT_WRITE
     http_method_names = ["get", "patch", "head", "options"]
     serializer_class = PatientSerializer
     lookup_field = "public_id"

@@ -20,3 +20,15 @@ class RequiresPerm(BasePermission):
         if perm == ANY_USER:
             return True
         return isinstance(perm, Perm) and has_perm(request.user, perm)
+
+
+class MethodPerms:
+    """One URL, two permissions: reading needs the view's `required_perm`, writing its
+    `write_perm` (a Perm; the service then checks the finer ones itself)."""
+
+    write_perm: Perm
+
+    def check_permissions(self, request):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.required_perm = self.write_perm
+        super().check_permissions(request)

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import audit, derived, flags, jobs, me, patients, records, rulesets, tokens
+from . import audit, derived, flags, jobs, me, patients, record_detail, records, rulesets, tokens
 from .permissions import ANY_USER
 
 
@@ -31,8 +31,17 @@ v1 = [
     path("audit/", audit.AuditList.as_view(), name="api-audit-list"),
     path("patients/<uuid:public_id>/visits/", records.VisitList.as_view(),
          name="api-patient-visits"),
+    path("patients/<uuid:public_id>/visits/<uuid:row_id>/", record_detail.VisitDetail.as_view(),
+         name="api-patient-visit"),
+    path("patients/<uuid:public_id>/visits/<uuid:row_id>/entered-in-error/",
+         record_detail.VisitEnteredInError.as_view(), name="api-patient-visit-entered-in-error"),
     *(path(f"patients/<uuid:public_id>/results/{kind}/", view,
            name=f"api-patient-results-{kind}") for kind, view in records.RESULT_VIEWS.items()),
+    *(route for kind, (detail, mark) in record_detail.RESULT_DETAIL_VIEWS.items() for route in (
+        path(f"patients/<uuid:public_id>/results/{kind}/<uuid:row_id>/", detail,
+             name=f"api-patient-result-{kind}"),
+        path(f"patients/<uuid:public_id>/results/{kind}/<uuid:row_id>/entered-in-error/", mark,
+             name=f"api-patient-result-{kind}-entered-in-error"))),
     path("flags/", flags.FlagList.as_view(), name="api-flag-list"),
     path("flags/<uuid:public_id>/", flags.FlagDetail.as_view(), name="api-flag-detail"),
     path("flags/<uuid:public_id>/acknowledge/", flags.flag_acknowledge,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.fields import BaseTemporalField
 
 from cadm.exceptions import DomainError
 from cadm.forms.messages import GENERIC_CODES, rewritten
@@ -100,6 +101,15 @@ def coerce_field(problems: Collector, name: str, form_field: forms.Field, raw: o
     describes the way the pages take them (a list of codes, a bounded number)."""
     if isinstance(form_field, forms.CharField):
         form_field.strip = False  # the parser keeps what was sent; stripping is the form's
+    if isinstance(raw, list | tuple | dict) and not isinstance(
+            form_field, forms.MultipleChoiceField | forms.JSONField):
+        # A JSON door can send a structure where one value belongs; a text field would
+        # otherwise store its Python spelling.
+        problems.add(name, f"{label}: a list or an object is not accepted; send one value.",
+                     "invalid")
+        return None
+    if isinstance(raw, bool | int | float) and isinstance(form_field, BaseTemporalField):
+        raw = str(raw)  # a date field reads text only; the number is then refused in words
     try:
         value = form_field.clean(raw)
     except ValidationError as exc:

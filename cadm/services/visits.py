@@ -114,7 +114,6 @@ def _visit_clean(visit: Visit) -> None:
         raise DomainError(" ".join(exc.messages)) from None
 
 
-@transaction.atomic
 def visit_record(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
                  rows: ResultRows, evaluate: bool = True, token=None) -> Visit:
     """Record a visit and the results of that day, all or nothing.
@@ -122,6 +121,17 @@ def visit_record(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
     A dermatologist's visit holds skin findings only (the form offers nothing else); the
     permission check here keeps it so when the service is called from elsewhere. `token`:
     the form's one-time token (a repeat raises AlreadySubmitted and saves nothing)."""
+    visit, _ = visit_record_with_results(actor=actor, patient=patient, visit_data=visit_data,
+                                         rows=rows, evaluate=evaluate, token=token)
+    return visit
+
+
+@transaction.atomic
+def visit_record_with_results(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
+                              rows: ResultRows, evaluate: bool = True,
+                              token=None) -> tuple[Visit, list]:
+    """visit_record, also returning the result rows created, in the order of `rows` (a
+    caller that names them back, as the API does)."""
     require(actor, Perm.SKIN_RECORD)
     require_patient_site(actor, patient)
     visit_data = _visit_input(visit_data, patient)
@@ -139,7 +149,7 @@ def visit_record(*, actor, patient: Patient, visit_data: VisitInput | Mapping,
     submission_done(submission, visit)
     if evaluate:
         evaluation_after_commit(patient)
-    return visit
+    return visit, created
 
 
 @transaction.atomic
