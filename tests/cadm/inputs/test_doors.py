@@ -2,8 +2,8 @@
 
 Each door takes one lab entry in the case file's words and returns (input field, message) of
 its first refusal. The table names the bad value once; every door must give its message.
-The API door joins `DOORS` when the API writes results (it will post the same entry as JSON
-and read `{"extra": {field: [message]}}`), then the FHIR import door (issue 12).
+The API door (tests/cadm/inputs/api_doors.py) posts the same entry as JSON and reads the
+error's `fields`; the FHIR import door joins next (issue 12).
 """
 
 from __future__ import annotations
@@ -18,10 +18,21 @@ from django.core.management import call_command
 
 from cadm.forms.results import LabResultForm
 from cadm.services.case_loader import CaseInvalid, case_load
+from tests.cadm.inputs.api_doors import (
+    patient_api_door,
+    pin_api_today,
+    result_api_door,
+    visit_api_door,
+)
 
 TODAY = dt.date(2026, 6, 1)
 CASE_KEYS = {"test": "analyte", "value": "value", "unit": "unit",
              "upper_limit": "upper_limit", "date": "observed_on"}
+
+
+@pytest.fixture(autouse=True)
+def _api_today(monkeypatch):
+    pin_api_today(monkeypatch, TODAY)
 
 
 def _case(entry: dict) -> dict:
@@ -78,7 +89,7 @@ DOORS: dict[str, Callable[..., tuple[str, str]]] = {
     "case_load": case_loader_door,
     "import_case": import_case_door,
     "evaluate_case": evaluate_case_door,
-    # "api": api_door,  (issue 11 §2: POST the entry, read the field-keyed error)
+    "api": lambda entry, **kw: result_api_door("labs", entry, keys=CASE_KEYS, **kw),
 }
 
 BAD_VALUES = [
@@ -125,7 +136,7 @@ def test_the_same_bad_value_gets_the_same_message(door, entry, field, message, n
     assert got == (field, SCHEMA_FIRST.get((door, message), message))
 
 
-# The patient's doors: the registration form and the case loader (the API joins later).
+# The patient's doors: the registration form, the case loader and the API.
 def patient_form_door(patient_fields: dict, *, site, **_) -> tuple[str, str]:
     from cadm.forms.patients import PatientForm
 
@@ -146,7 +157,8 @@ def patient_case_door(patient_fields: dict, *, actor, site, **_) -> tuple[str, s
     return caught.value.path.removeprefix("patient."), caught.value.message
 
 
-PATIENT_DOORS = {"form": patient_form_door, "case_load": patient_case_door}
+PATIENT_DOORS = {"form": patient_form_door, "case_load": patient_case_door,
+                 "api": patient_api_door}
 PATIENT_BASE = {"sex": "female", "birth_date": "1980-03-03", "skin_onset_date": "2024-12-01",
                 "diagnosis_date": "2025-01-20"}
 PATIENT_BAD_VALUES = [
@@ -192,8 +204,8 @@ def test_both_commands_apply_the_dose_guard(command, dose, refused, north, tmp_p
         f"$.medications[0].dose_mg_per_day: {DOSE_MESSAGE}")
 
 
-# A new medication course: the visit/results page's row and the case loader (the API joins
-# later). The dose guard is the active rule set's (v1 in the test database).
+# A new medication course: the visit/results page's row, the case loader and the API. The
+# dose guard is the active rule set's (v1 in the test database).
 MEDICATION_KEYS = {"drug": "drug", "dose_mg_per_day": "dose_mg_per_day",
                    "start_date": "observed_on", "end_date": "end_on"}
 
@@ -217,9 +229,10 @@ def medication_case_door(entry: dict, *, actor, site, **_) -> tuple[str, str]:
     return MEDICATION_KEYS[caught.value.path.rsplit(".", 1)[1]], caught.value.message
 
 
-MEDICATION_DOORS = {"form": medication_form_door, "case_load": medication_case_door,
-                    # "api": medication_api_door,  (issue 11 §2)
-                    }
+MEDICATION_DOORS = {
+    "form": medication_form_door, "case_load": medication_case_door,
+    "api": lambda entry, **kw: result_api_door("medications", entry, keys=MEDICATION_KEYS,
+                                               **kw)}
 HCQ = {"drug": "hydroxychloroquine", "start_date": "2025-02-01"}
 MEDICATION_BAD_VALUES = [
     ({**HCQ, "dose_mg_per_day": 0}, "dose_mg_per_day", "Dose: 0 mg/day must be above 0 mg/day."),
@@ -244,7 +257,7 @@ def test_the_same_bad_medication_gets_the_same_message(door, entry, field, messa
     assert got == (field, message)
 
 
-# A visit's examination: the visit page's form and the case loader (the API joins later).
+# A visit's examination: the visit page's form, the case loader and the API.
 VISIT_KEYS = {"date": "visit_on", "weight_kg": "weight_kg", "skin": "skin",
               "weakness": "weakness", "symptoms": "symptoms", "mmt8": "mmt8"}
 
@@ -277,8 +290,7 @@ def visit_case_door(visit: dict, *, actor, site, **_) -> tuple[str, str]:
 
 
 VISIT_DOORS = {"form": visit_form_door, "case_load": visit_case_door,
-               # "api": visit_api_door,  (issue 11 §2)
-               }
+               "api": lambda visit, **kw: visit_api_door(visit, keys=VISIT_KEYS, **kw)}
 VISIT_BAD_VALUES = [
     {"date": "2026-06-02"}, {"date": "1980-03-02"}, {"date": "2025-02-01", "mmt8": 81},
     {"date": "2025-02-01", "weight_kg": 0.5}, {"date": "2025-02-01", "skin": ["scales"]},
@@ -296,8 +308,8 @@ def test_the_same_bad_visit_value_gets_the_same_message(visit, north, patient):
     assert message.startswith(("Visit date:", "MMT-8", "Weight", "Skin findings:")), message
 
 
-# The other results of a day: the row of the visit/results page and the case loader (the
-# API joins later). One bad value of each kind.
+# The other results of a day: the row of the visit/results page, the case loader and the
+# API. One bad value of each kind.
 def _result_form_door(form_class, data: dict, patient) -> tuple[str, str]:
     form = form_class(data=data, patient=patient, today=TODAY)
     assert not form.is_valid()
@@ -330,8 +342,7 @@ def result_case_door(case_key: str, entry: dict, *, actor, site, **_) -> tuple[s
 
 
 RESULT_DOORS = {"form": result_form_door, "case_load": result_case_door,
-                # "api": result_api_door,  (issue 11 §2)
-                }
+                "api": result_api_door}
 RESULT_BAD_VALUES = [
     ("antibodies", {"antibody": "mda5", "result": "positive", "method": "line_blot",
                     "grade": 4}, "grade", "Grade: 4 is outside the accepted range 1–3."),
