@@ -97,6 +97,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Shared by every web process with CACHE_URL=redis://... (the API's request counts); in-process
+# memory for a single `make run`.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # transactions are explicit in services
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits forever for an unreachable server; fail within seconds instead, so pages
@@ -167,6 +170,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cadm.api.errors.handler",
     "DEFAULT_SCHEMA_CLASS": "cadm.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": False,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cadm.api.throttling.AnonThrottle",
+        "cadm.api.throttling.UserThrottle",
+    ],
+}
+# Requests per caller on the API ("N/second|minute|hour|day"; empty turns a scope off), counted
+# in the default cache (cadm/api/throttling.py).
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="60/min") or None,
+    "user": env.str("API_THROTTLE_USER", default="600/min") or None,
 }
 # django-rest-knox: the database keeps a SHA-512 digest of each token, never the secret.
 KNOX_TOKEN_MODEL = "api.ApiToken"
