@@ -90,6 +90,9 @@ class ScreeningItem(models.Model):
         SUGGESTED = "suggested", "To consider"
         SUPERSEDED = "superseded", "No longer in the plan"
 
+    # The API names an item by this, never by its database id (its key is unique per plan
+    # only, and a re-planned key could one day mean another panel).
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(ScreeningPlan, on_delete=models.PROTECT, related_name="items")
     key = models.CharField(max_length=60)
     panel = models.CharField(max_length=14, choices=CancerScreeningRecord.Panel.choices)

@@ -1,12 +1,27 @@
-"""Writes of the screening app: the plan follows the evaluation; clinicians record tests."""
+"""Writes of the screening app: the plan follows the evaluation; clinicians record tests.
+
+The clinicians' writes take typed inputs (cadm.inputs.screening), or a mapping parsed here by
+the same parser (InputInvalid, a DomainError), so a value is checked the same way whatever the
+door; the checks that need the stored plan stay here, with permission and the patient's site
+checked again whoever calls."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
-from cadm.exceptions import DomainError, require
+from cadm.exceptions import DomainError, require, require_patient_site
+from cadm.inputs import (
+    CancerScreeningInput,
+    Context,
+    ScreeningCloseInput,
+    ScreeningOutcomeInput,
+    ScreeningReopenInput,
+    ScreeningTestInput,
+)
 from cadm.models import Patient, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.rules import vocabulary
@@ -15,7 +30,6 @@ from cadm.sections import get_section
 from cadm.services.audit import audit_record
 from cadm.services.evaluation import evaluation_after_commit
 from cadm.services.visits import results_add
-from cadm.validation import check_date_or_refuse
 
 from . import planning
 from .models import (
@@ -117,34 +131,66 @@ def _event(plan, ruleset, text: str, actor=None) -> None:
     ScreeningPlanEvent.objects.create(plan=plan, ruleset=ruleset, text=text, actor=actor)
 
 
+def _parsed(data, input_class, patient: Patient, today: date):
+    """The typed input, or a mapping parsed by the same parser (dates against this patient's
+    birth and `today`)."""
+    if isinstance(data, input_class):
+        return data
+    if not isinstance(data, Mapping):
+        raise TypeError(f"Expected a {input_class.__name__} (cadm.inputs) or a mapping, not "
+                        f"{type(data).__name__}.")
+    return input_class.parse(data, context=Context(today=today,
+                                                   birth_date=patient.birth_date))
+
+
 @transaction.atomic
-def screening_component_record(*, actor, component: ScreeningComponent, done_on: date,
-                               result: str, note: str, today: date) -> ScreeningComponent:
+def screening_component_record(*, actor, component: ScreeningComponent,
+                               data: ScreeningTestInput | Mapping,
+                               today: date) -> ScreeningComponent:
     """Record one test as done. When every test of the item is done, the panel is recorded
-    as a cancer-screening record (its result the worst of the tests), which the rules read."""
+    as a cancer-screening record (its result the worst of the tests), which the rules read.
+    A test is recorded once: a second recording would overwrite the first without a trace
+    on the page; an item no longer in the plan takes no more tests."""
     require(actor, Perm.RESULT_RECORD)
-    item, patient = component.item, component.item.plan.patient
-    check_date_or_refuse("Date done", done_on, today=today, birth_date=patient.birth_date)
-    component.done_on, component.result, component.note = done_on, result, note
+    # The item locked: of two tests of a panel recorded at once, the second sees the first
+    # done, so the panel's record is written once, by whichever completes it.
+    item = (ScreeningItem.objects.select_for_update(of=("self",))
+            .select_related("plan__patient").get(pk=component.item_id))
+    component = ScreeningComponent.objects.get(pk=component.pk)
+    patient = item.plan.patient
+    require_patient_site(actor, patient)
+    test = _parsed(data, ScreeningTestInput, patient, today)
+    if component.done_on is not None:
+        raise DomainError(f"{component.label}: already recorded as done on "
+                          f"{component.done_on.isoformat()}.")
+    if item.status == ScreeningItem.Status.SUPERSEDED:
+        raise DomainError(f"{planning.PANEL_LABELS[item.panel]}: no longer in the plan; its "
+                          f"tests are not recorded.")
+    component.done_on, component.result, component.note = test.done_on, test.result, test.note
     component.recorded_by = actor
     component._history_user = actor
     component.save()
     audit_record(actor=actor, action="screening.component", target=item.plan, patient=patient,
-                 detail={"item": item.key, "component": component.code, "result": result})
+                 detail={"item": item.key, "component": component.code,
+                         "result": test.result})
     components = list(item.components.all())
     if all(c.done_on for c in components) and item.record_id is None:
-        _record_panel(actor, item, components)
+        _record_panel(actor, item, components, today)
     else:
         evaluation_after_commit(patient)
     return component
 
 
-def _record_panel(actor, item: ScreeningItem, components) -> None:
+def _record_panel(actor, item: ScreeningItem, components, today: date) -> None:
     result = planning.worst_result([c.result for c in components])
     day = max(c.done_on for c in components)
-    (record,) = results_add(actor=actor, patient=item.plan.patient, observed_on=day, rows=[
-        (get_section("cancer-screening"), {"panel": item.panel, "result": result,
-                                           "note": f"All tests of the {item.key} item done."})])
+    patient = item.plan.patient
+    row = CancerScreeningInput.parse(
+        {"panel": item.panel, "result": result, "note": f"All tests of the {item.key} item "
+                                                        f"done."},
+        context=Context(today=today, birth_date=patient.birth_date))
+    (record,) = results_add(actor=actor, patient=patient, observed_on=day,
+                            rows=[(get_section("cancer-screening"), row)])
     item.record = record
     if item.kind == "suggested":
         item.status, item.done_on = ScreeningItem.Status.DONE, day
@@ -154,27 +200,25 @@ def _record_panel(actor, item: ScreeningItem, components) -> None:
            f"{record.get_result_display().lower()}.", actor=actor)
 
 
-def _day(label: str, day: date, *, plan: ScreeningPlan, today: date) -> None:
-    check_date_or_refuse(label, day, today=today, birth_date=plan.patient.birth_date)
-
-
-def _locked(plan: ScreeningPlan) -> ScreeningPlan:
-    """The plan row, locked: two clinicians deciding at once cannot both win."""
-    return ScreeningPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+def _locked(actor, plan: ScreeningPlan) -> ScreeningPlan:
+    """The plan row, locked: two clinicians deciding at once cannot both win. Refused for a
+    patient outside the actor's sites, whatever the door."""
+    plan = ScreeningPlan.objects.select_for_update().select_related("patient").get(pk=plan.pk)
+    require_patient_site(actor, plan.patient)
+    return plan
 
 
 @transaction.atomic
-def screening_outcome_record(*, actor, plan: ScreeningPlan, outcome: str, outcome_on: date,
-                             note: str, today: date) -> ScreeningPlan:
+def screening_outcome_record(*, actor, plan: ScreeningPlan,
+                             data: ScreeningOutcomeInput | Mapping,
+                             today: date) -> ScreeningPlan:
     """The outcome of the work-up of a finding. It settles the findings dated up to
     `outcome_on` (the finding flag clears); the rest of the schedule goes on: the plan stays
     active and its later panels (the yearly ones of a high-risk patient) stay due."""
     require(actor, Perm.RESULT_RECORD)
-    plan = _locked(plan)
-    if outcome not in ScreeningPlan.Outcome.values:
-        raise DomainError(f"Outcome: {outcome!r} is not one of "
-                          f"{', '.join(ScreeningPlan.Outcome.values)}.")
-    _day("Date of the outcome", outcome_on, plan=plan, today=today)
+    plan = _locked(actor, plan)
+    decided = _parsed(data, ScreeningOutcomeInput, plan.patient, today)
+    outcome, outcome_on, note = decided.outcome, decided.outcome_on, decided.note
     findings = screening_findings_open(plan)
     if not findings:
         raise DomainError("No finding awaits an outcome: the outcome settles a finding of a "
@@ -194,24 +238,22 @@ def screening_outcome_record(*, actor, plan: ScreeningPlan, outcome: str, outcom
 
 
 @transaction.atomic
-def screening_plan_close(*, actor, plan: ScreeningPlan, reason: str, closed_on: date,
+def screening_plan_close(*, actor, plan: ScreeningPlan, data: ScreeningCloseInput | Mapping,
                          today: date) -> ScreeningPlan:
     """The care team's explicit decision that screening ends, with its reason: only this
     stops the schedule's reminders. A finding still waiting for its outcome keeps its flag.
     The plan keeps its items and history, and can be reopened."""
     require(actor, Perm.RESULT_RECORD)
-    plan = _locked(plan)
+    plan = _locked(actor, plan)
     if plan.state == ScreeningPlan.State.CLOSED:
         raise DomainError(f"Screening already ended on {plan.closed_on}.")
-    if not reason.strip():
-        raise DomainError("Reason: say why screening ends (e.g. cancer diagnosed and treated "
-                          "elsewhere, patient declines further screening).")
-    _day("Date screening ends", closed_on, plan=plan, today=today)
-    plan.state, plan.closed_on, plan.closed_by = ScreeningPlan.State.CLOSED, closed_on, actor
-    plan.closed_reason = reason.strip()
+    decided = _parsed(data, ScreeningCloseInput, plan.patient, today)
+    plan.state, plan.closed_on, plan.closed_by = (ScreeningPlan.State.CLOSED,
+                                                  decided.closed_on, actor)
+    plan.closed_reason = decided.reason
     plan._history_user = actor
     plan.save()
-    _event(plan, plan.ruleset, f"Screening ended on {closed_on.isoformat()}: "
+    _event(plan, plan.ruleset, f"Screening ended on {decided.closed_on.isoformat()}: "
                                f"{plan.closed_reason}", actor=actor)
     audit_record(actor=actor, action="screening.close", target=plan, patient=plan.patient)
     evaluation_after_commit(plan.patient)
@@ -219,20 +261,20 @@ def screening_plan_close(*, actor, plan: ScreeningPlan, reason: str, closed_on: 
 
 
 @transaction.atomic
-def screening_plan_reopen(*, actor, plan: ScreeningPlan, reason: str) -> ScreeningPlan:
+def screening_plan_reopen(*, actor, plan: ScreeningPlan, data: ScreeningReopenInput | Mapping,
+                          today: date | None = None) -> ScreeningPlan:
     """Screening resumes (ended by mistake, or the situation changed): reminders apply
     again."""
     require(actor, Perm.RESULT_RECORD)
-    plan = _locked(plan)
+    plan = _locked(actor, plan)
     if plan.state != ScreeningPlan.State.CLOSED:
         raise DomainError("Screening has not ended: there is nothing to reopen.")
-    if not reason.strip():
-        raise DomainError("Reason: say why screening resumes.")
+    decided = _parsed(data, ScreeningReopenInput, plan.patient, today or timezone.localdate())
     plan.state, plan.closed_on, plan.closed_by, plan.closed_reason = (
         ScreeningPlan.State.ACTIVE, None, None, "")
     plan._history_user = actor
     plan.save()
-    _event(plan, plan.ruleset, f"Screening resumed: {reason.strip()}", actor=actor)
+    _event(plan, plan.ruleset, f"Screening resumed: {decided.reason}", actor=actor)
     audit_record(actor=actor, action="screening.reopen", target=plan, patient=plan.patient)
     evaluation_after_commit(plan.patient)
     return plan

@@ -38,7 +38,10 @@ the vocabularies, weight and MMT-8 within §6.2). The other results of a day fol
 (cadm.inputs.results): an autoantibody (`AutoantibodyInput`: vocabularies, grade 1–3), a
 muscle study (`MuscleStudyInput`: histology findings on a biopsy only), a skin biopsy
 (`SkinBiopsyInput`) and a retinal screening (`EyeExamInput`), each with its date, when the
-door sends one, against birth and today.
+door sends one, against birth and today. Cancer screening (cadm.inputs.screening): a panel's
+result row (`CancerScreeningInput`), a test of a plan item done (`ScreeningTestInput`: date
+and result together), the outcome of a finding (`ScreeningOutcomeInput`) and the end and
+resumption of screening (`ScreeningCloseInput`, `ScreeningReopenInput`: a reason required).
 """
 
 from .base import Context, InputInvalid
@@ -46,8 +49,17 @@ from .labs import LabInput
 from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
 from .results import AutoantibodyInput, EyeExamInput, MuscleStudyInput, SkinBiopsyInput
+from .screening import (
+    CancerScreeningInput,
+    ScreeningCloseInput,
+    ScreeningOutcomeInput,
+    ScreeningReopenInput,
+    ScreeningTestInput,
+)
 from .visits import VisitInput
 
 __all__ = ["AutoantibodyInput", "Context", "CourseStopInput", "DoseChangeInput", "EyeExamInput",
            "InputInvalid", "LabInput", "MedicationInput", "MuscleStudyInput", "PatientInput",
-           "SkinBiopsyInput", "VisitInput", "dose_refusal"]
+           "SkinBiopsyInput", "VisitInput", "dose_refusal",
+           "CancerScreeningInput", "ScreeningCloseInput", "ScreeningOutcomeInput",
+           "ScreeningReopenInput", "ScreeningTestInput"]

@@ -27,6 +27,7 @@ from cadm.forms.results import medication_context
 from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm
 from cadm.inputs import (
     AutoantibodyInput,
+    CancerScreeningInput,
     Context,
     EyeExamInput,
     InputInvalid,
@@ -86,7 +87,8 @@ _KINDS = (
 
 # Kinds whose rows are typed inputs: the loader calls their parser, not a form.
 _TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput,
-          "muscle_studies": MuscleStudyInput, "eye_exams": EyeExamInput}
+          "muscle_studies": MuscleStudyInput, "eye_exams": EyeExamInput,
+          "cancer_screening": CancerScreeningInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",

@@ -19,6 +19,7 @@ from django.utils import timezone
 from cadm.exceptions import DomainError, RowInvalid, require, require_patient_site
 from cadm.inputs import (
     AutoantibodyInput,
+    CancerScreeningInput,
     Context,
     EyeExamInput,
     LabInput,
@@ -45,7 +46,8 @@ from .submissions import submission_claim, submission_done
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
               "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput,
-              "skin-biopsy": SkinBiopsyInput, "eye-exams": EyeExamInput}
+              "skin-biopsy": SkinBiopsyInput, "eye-exams": EyeExamInput,
+              "cancer-screening": CancerScreeningInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:

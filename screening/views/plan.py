@@ -32,10 +32,11 @@ DECISIONS = {
 }
 
 
-def _decision_forms(today, posted: dict | None = None) -> dict:
-    forms = {"outcome": OutcomeForm(prefix="outcome", initial={"outcome_on": today}),
-             "close": EndScreeningForm(prefix="close", initial={"closed_on": today}),
-             "reopen": ReopenForm(prefix="reopen")}
+def _decision_forms(patient, today, posted: dict | None = None) -> dict:
+    given = {"patient": patient, "today": today}
+    forms = {"outcome": OutcomeForm(prefix="outcome", initial={"outcome_on": today}, **given),
+             "close": EndScreeningForm(prefix="close", initial={"closed_on": today}, **given),
+             "reopen": ReopenForm(prefix="reopen", **given)}
     return {**forms, **(posted or {})}
 
 
@@ -52,7 +53,8 @@ def _plan_context(request, patient, formsets=None, decision_forms=None):
     rows = []
     for item in items:
         todo = [c for c in item.components.all() if not c.done_on]
-        formset = _formset_for(item, todo, formsets.get(item.pk))
+        formset = _formset_for(item, todo, formsets.get(item.pk), patient=patient,
+                               today=today)
         rows.append((item, list(zip(todo, formset.forms, strict=True)), formset))
     return {
         "patient": patient, "plan": plan, "rows": rows, "can_record": can_record,
@@ -61,16 +63,18 @@ def _plan_context(request, patient, formsets=None, decision_forms=None):
         "evidence_end": evidence_end, "evidence_years": years,
         "superseded": [i for i in plan.items.all() if i.status == "superseded"] if plan else [],
         "findings_open": screening_findings_open(plan) if plan else [],
-        "decisions": _decision_forms(today, decision_forms),
+        "decisions": _decision_forms(patient, today, decision_forms),
     }
 
 
-def _formset_for(item, todo, posted=None):
+def _formset_for(item, todo, posted=None, *, patient, today):
     """One form per test not yet done; after a failed POST, each test gets back what was
     posted for it (matched by component id), with its errors."""
     prefix = f"item{item.pk}"
+    given = {"patient": patient, "today": today}
     if posted is None:
-        return ComponentFormSet(prefix=prefix, initial=[{"component_id": c.pk} for c in todo])
+        return ComponentFormSet(prefix=prefix, initial=[{"component_id": c.pk} for c in todo],
+                                form_kwargs=given)
     by_id = {str(f["component_id"].value()): f for f in posted.forms}
     data = {f"{prefix}-TOTAL_FORMS": len(todo), f"{prefix}-INITIAL_FORMS": len(todo)}
     for index, component in enumerate(todo):
@@ -78,7 +82,7 @@ def _formset_for(item, todo, posted=None):
         data[f"{prefix}-{index}-component_id"] = component.pk
         for name in ("done_on", "result", "note"):
             data[f"{prefix}-{index}-{name}"] = sent[name].value() if sent else ""
-    formset = ComponentFormSet(data, prefix=prefix)
+    formset = ComponentFormSet(data, prefix=prefix, form_kwargs=given)
     formset.is_valid()
     return formset
 
@@ -96,17 +100,17 @@ def item_record(request, public_id, item_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     item = get_object_or_404(ScreeningItem, pk=item_id, plan__patient=patient)
     components = {c.pk: c for c in item.components.all()}
-    formset = ComponentFormSet(request.POST, prefix=f"item{item.pk}")
     today = timezone.localdate()
-    done = [f.cleaned_data for f in formset.forms if formset.is_valid()
-            and f.cleaned_data.get("done_on")]
+    formset = ComponentFormSet(request.POST, prefix=f"item{item.pk}",
+                               form_kwargs={"patient": patient, "today": today})
+    # A row with a test's date and result carries its parsed input; a blank row, none.
+    done = [f for f in formset.forms if formset.is_valid() and f.input is not None]
     if formset.is_valid() and done:
         try:
-            for data in done:
+            for form in done:
                 screening_component_record(
-                    actor=request.user, component=components[data["component_id"]],
-                    done_on=data["done_on"], result=data["result"], note=data["note"],
-                    today=today)
+                    actor=request.user, component=components[form.cleaned_data["component_id"]],
+                    data=form.input, today=today)
         except (DomainError, KeyError) as exc:
             messages.error(request, f"Nothing was saved: {exc}")
         else:
@@ -122,14 +126,13 @@ def item_record(request, public_id, item_id):
     return render(request, "screening/plan.html", context, status=400)
 
 
-def _decide(request, plan, decision: str, data: dict) -> None:
-    today = timezone.localdate()
+def _decide(request, plan, decision: str, data, today) -> None:
     if decision == "outcome":
-        screening_outcome_record(actor=request.user, plan=plan, today=today, **data)
+        screening_outcome_record(actor=request.user, plan=plan, data=data, today=today)
     elif decision == "close":
-        screening_plan_close(actor=request.user, plan=plan, today=today, **data)
+        screening_plan_close(actor=request.user, plan=plan, data=data, today=today)
     else:
-        screening_plan_reopen(actor=request.user, plan=plan, **data)
+        screening_plan_reopen(actor=request.user, plan=plan, data=data, today=today)
 
 
 @require_POST
@@ -140,10 +143,11 @@ def plan_decide(request, public_id, decision):
     patient = patient_get_for(user=request.user, public_id=public_id)
     plan = get_object_or_404(ScreeningPlan, patient=patient)
     form_class, done = DECISIONS[decision]
-    form = form_class(request.POST, prefix=decision)
+    today = timezone.localdate()
+    form = form_class(request.POST, prefix=decision, patient=patient, today=today)
     if form.is_valid():
         try:
-            _decide(request, plan, decision, form.cleaned_data)
+            _decide(request, plan, decision, form.input, today)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

@@ -25,8 +25,8 @@ LATER = dt.date(2026, 5, 1)
 
 def complete(item, actor, day, result):
     for component in item.components.all():
-        screening_component_record(actor=actor, component=component, done_on=day,
-                                   result=result, note="", today=day)
+        screening_component_record(actor=actor, component=component, today=day, data={
+            "done_on": day, "result": result, "note": ""})
 
 
 @pytest.fixture
@@ -51,9 +51,8 @@ def test_the_outcome_settles_the_finding_and_the_yearly_panels_go_on(
         high, rheumatologist, django_capture_on_commit_callbacks):
     patient, plan = high
     with django_capture_on_commit_callbacks(execute=True):
-        screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                                 outcome_on=AT_DIAGNOSIS, note="CT: benign cyst",
-                                 today=AT_DIAGNOSIS)
+        screening_outcome_record(actor=rheumatologist, plan=plan, today=AT_DIAGNOSIS, data={
+            "outcome": "no_cancer", "outcome_on": AT_DIAGNOSIS, "note": "CT: benign cyst"})
     assert not live(patient, "CANCER_SCREENING_FINDING")
     plan.refresh_from_db()
     assert plan.state == "active" and plan.outcome == "no_cancer"
@@ -66,41 +65,42 @@ def test_the_outcome_settles_the_finding_and_the_yearly_panels_go_on(
 
 def test_only_an_explicit_end_stops_the_reminders(high, rheumatologist):
     patient, plan = high
-    screening_outcome_record(actor=rheumatologist, plan=plan, outcome="cancer_diagnosed",
-                             outcome_on=AT_DIAGNOSIS, note="", today=AT_DIAGNOSIS)
+    screening_outcome_record(actor=rheumatologist, plan=plan, today=AT_DIAGNOSIS, data={
+        "outcome": "cancer_diagnosed", "outcome_on": AT_DIAGNOSIS, "note": ""})
     with pytest.raises(DomainError, match="Reason"):
-        screening_plan_close(actor=rheumatologist, plan=plan, reason=" ", closed_on=LATER,
-                             today=LATER)
-    screening_plan_close(actor=rheumatologist, plan=plan, reason="under oncology care",
-                         closed_on=LATER, today=LATER)
+        screening_plan_close(actor=rheumatologist, plan=plan, today=LATER,
+                             data={"reason": " ", "closed_on": LATER})
+    screening_plan_close(actor=rheumatologist, plan=plan, today=LATER,
+                         data={"reason": "under oncology care", "closed_on": LATER})
     patient_reevaluate(patient.pk, as_of=LATER)
     assert not live(patient, "CANCER_SCREENING_OVERDUE")
     plan.refresh_from_db()
     assert (plan.state, plan.closed_by, plan.closed_reason) == (
         "closed", rheumatologist, "under oncology care")
-    screening_plan_reopen(actor=rheumatologist, plan=plan, reason="ended by mistake")
+    screening_plan_reopen(actor=rheumatologist, plan=plan, data={"reason": "ended by mistake"})
     patient_reevaluate(patient.pk, as_of=LATER)
     assert live(patient, "CANCER_SCREENING_OVERDUE")
 
 
 def test_ending_screening_does_not_silence_a_finding(high, rheumatologist):
     patient, plan = high
-    screening_plan_close(actor=rheumatologist, plan=plan, reason="declined",
-                         closed_on=AT_DIAGNOSIS, today=AT_DIAGNOSIS)
+    screening_plan_close(actor=rheumatologist, plan=plan, today=AT_DIAGNOSIS,
+                         data={"reason": "declined", "closed_on": AT_DIAGNOSIS})
     patient_reevaluate(patient.pk, as_of=AT_DIAGNOSIS)
     assert live(patient, "CANCER_SCREENING_FINDING")
 
 
 def test_an_outcome_needs_a_finding_dated_on_or_before_it(high, rheumatologist):
     patient, plan = high
+    def outcome_on(day):
+        screening_outcome_record(actor=rheumatologist, plan=plan, today=AT_DIAGNOSIS, data={
+            "outcome": "no_cancer", "outcome_on": day, "note": ""})
+
     with pytest.raises(DomainError, match="before the finding of 2025-03-01"):
-        screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                                 outcome_on=DIAGNOSIS, note="", today=AT_DIAGNOSIS)
-    screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                             outcome_on=AT_DIAGNOSIS, note="", today=AT_DIAGNOSIS)
+        outcome_on(DIAGNOSIS)
+    outcome_on(AT_DIAGNOSIS)
     with pytest.raises(DomainError, match="No finding awaits an outcome"):
-        screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                                 outcome_on=AT_DIAGNOSIS, note="", today=AT_DIAGNOSIS)
+        outcome_on(AT_DIAGNOSIS)
 
 
 def test_the_plan_page_offers_the_outcome_and_a_separate_end(rheum_client, high):

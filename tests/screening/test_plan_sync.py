@@ -80,8 +80,8 @@ def test_status_at_the_grace_period_edge(site, rheumatologist, as_of, status):
 
 def complete(item, actor, day, result="no_cancer"):
     for component in item.components.all():
-        screening_component_record(actor=actor, component=component, done_on=day,
-                                   result=result, note="", today=day)
+        screening_component_record(actor=actor, component=component, today=day, data={
+            "done_on": day, "result": result, "note": ""})
 
 
 def test_completing_every_test_records_the_panel_and_marks_it_done(
@@ -137,9 +137,9 @@ def test_a_finding_raises_a_critical_flag_until_the_outcome_is_recorded(
     flag = Flag.objects.get(patient=patient, code="CANCER_SCREENING_FINDING")
     assert flag.severity == "critical" and flag.state == "open"
     with django_capture_on_commit_callbacks(execute=True):
-        screening_outcome_record(actor=rheumatologist, plan=plan, outcome="no_cancer",
-                                 note="CT: benign cyst", outcome_on=dt.date(2025, 3, 1),
-                                 today=dt.date(2025, 3, 1))
+        screening_outcome_record(actor=rheumatologist, plan=plan, today=dt.date(2025, 3, 1),
+                                 data={"outcome": "no_cancer", "note": "CT: benign cyst",
+                                       "outcome_on": dt.date(2025, 3, 1)})
     flag.refresh_from_db()
     assert flag.state == "resolved"
     plan.refresh_from_db()
