@@ -36,11 +36,11 @@ def dose_refusal(drug: str, dose: Decimal | float | int | None, *,
     if top is None:
         if dose > 0:
             return None
-        return f"Dose (mg/day): {fmt(dose)} mg/day must be above 0 mg/day."
+        return f"Dose: {fmt(dose)} mg/day must be above 0 mg/day."
     top = Decimal(str(top))
     if 0 < dose <= top:
         return None
-    return (f"Dose (mg/day): {fmt(dose)} mg/day is outside the accepted range for {name}: "
+    return (f"Dose: {fmt(dose)} mg/day is outside the accepted range for {name}: "
             f"above 0 up to {fmt(top)} mg/day{version}.")
 
 

@@ -182,7 +182,7 @@ def test_the_same_bad_patient_value_gets_the_same_message(door, fields, field, m
 
 # The rule set's dose guard: evaluate_case (rule set v1 from the code) and import_case (the
 # active version, v1 in the test database) refuse the same dose in the same words.
-DOSE_MESSAGE = ("Dose (mg/day): 1300 mg/day is outside the accepted range for "
+DOSE_MESSAGE = ("Dose: 1300 mg/day is outside the accepted range for "
                 "hydroxychloroquine: above 0 up to 1200 mg/day (rule set v1).")
 
 

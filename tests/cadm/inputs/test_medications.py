@@ -28,7 +28,7 @@ def refusal(parser=MedicationInput, rules=True, **raw) -> dict[str, list[str]]:
     ("0", "Dose: 0 mg/day must be above 0 mg/day."),
     ("0.01", None),
     ("1200", None),
-    ("1200.01", "Dose (mg/day): 1200.01 mg/day is outside the accepted range for "
+    ("1200.01", "Dose: 1200.01 mg/day is outside the accepted range for "
                 "hydroxychloroquine: above 0 up to 1200 mg/day (rule set v1)."),
 ])
 def test_dose_edges(dose, message):

@@ -76,7 +76,7 @@ def test_hcq_40000_mg_a_day_is_refused(rheum_client, patient):
                       **hcq(dose_mg_per_day="40000", observed_on="2025-01-01"))
     response = rheum_client.post(visit_url(patient), data)
     assert response.status_code == 400
-    assert ("Dose (mg/day): 40000 mg/day is outside the accepted range for hydroxychloroquine: "
+    assert ("Dose: 40000 mg/day is outside the accepted range for hydroxychloroquine: "
             "above 0 up to 1200 mg/day") in response.content.decode()
     assert not Medication.objects.exists()
 
