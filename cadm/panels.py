@@ -20,6 +20,9 @@ class PatientPanel:
     # `records` and `ruleset` are what the page already loaded. A fixed number of queries.
     context: Callable[..., dict]
     permission: Perm = Perm.PATIENT_VIEW
+    # The same keyword arguments -> JSON values the API's derived state shows (what the
+    # panel explains, for programs); None when the panel adds nothing there.
+    state: Callable[..., dict] | None = None
 
 
 _panels: dict[str, PatientPanel] = {}

@@ -16,5 +16,12 @@ def _context(*, patient, evaluation, user, records=None, ruleset=None) -> dict:
             "can_record": has_perm(user, Perm.RESULT_RECORD)}
 
 
+def _state(*, patient, evaluation, user, records=None, ruleset=None) -> dict:
+    """The schedule as the panel explains it (status, why, when), for the API."""
+    lung = _context(patient=patient, evaluation=evaluation, user=user, records=records,
+                    ruleset=ruleset)["lung"]
+    return {"lung_schedule": lung.schedule.as_dict()}
+
+
 register_panel(PatientPanel("lung", "Lung monitoring", 10, "monitoring/_patient_panel.html",
-                            _context))
+                            _context, state=_state))

@@ -2,7 +2,9 @@
 with its EULAR/ACR 2017 score, the IMACS cancer-risk tier, the lung-function schedule, the
 screening plan) and the live flags. Nothing is re-derived here: the page's own calls
 (patient_records, ruleset_active, patient_evaluation, patient_live_flags) in the page's order,
-and the engine's own `Evaluation.as_dict()`. A fixed number of queries whatever the history
+the engine's own `Evaluation.as_dict()`, and what the page's panels explain (the lung panel's
+schedule: status, explanation, due date), through the panel registry (cadm.panels), so cadm
+imports no other app. A fixed number of queries whatever the history
 (one per kind of record). Reading it is recorded, as opening the page is (patient.view)."""
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadm.models import Flag, Severity
-from cadm.permissions import Perm
+from cadm.panels import patient_panels
+from cadm.permissions import Perm, has_perm
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for
 from cadm.selectors.records import patient_records
@@ -63,6 +66,19 @@ class _PlanItem(serializers.Serializer):
     done_on = serializers.DateField(allow_null=True)
 
 
+class _LungSchedule(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["overdue", "due_soon", "scheduled",
+                                              "baseline_missing", "not_applicable"])
+    explanation = serializers.CharField(help_text="As the patient page's lung panel says it")
+    interval_days = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    last_pft = serializers.DateField(allow_null=True)
+    next_due = serializers.DateField(allow_null=True)
+    days_to_due = serializers.IntegerField(allow_null=True, help_text="Negative when overdue")
+    early_until = serializers.DateField(
+        allow_null=True, help_text="Last day of the shorter anti-MDA5 interval")
+
+
 class _LiveFlag(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     ruleset = serializers.IntegerField(source="ruleset.number", read_only=True)
@@ -80,9 +96,8 @@ class PatientStateSerializer(serializers.Serializer):
     classification = _Classification()
     antibodies_positive = serializers.ListField(child=serializers.CharField())
     cancer_risk = _CancerRisk()
-    lung_schedule = serializers.DictField(
-        help_text="The engine's lung-function schedule: interval_days, last_pft, "
-                  "next_pft_due, mda5_early (empty when none applies)")
+    lung_schedule = _LungSchedule(help_text="When the next PFT is due and why, as the "
+                                            "lung panel explains it")
     screening_plan = _PlanItem(many=True)
     flags = _LiveFlag(many=True, help_text="Live flags (open, acknowledged, snoozed), by "
                                            "severity then code, as on the page")
@@ -105,6 +120,12 @@ class PatientState(APIView):
         evaluation = patient_evaluation(patient, as_of=timezone.localdate(), records=records,
                                         ruleset=ruleset)
         derived = evaluation.as_dict()
+        explained = {}
+        for panel in patient_panels():
+            if panel.state is not None and has_perm(request.user, panel.permission):
+                explained.update(panel.state(patient=patient, evaluation=evaluation,
+                                             user=request.user, records=records,
+                                             ruleset=ruleset))
         flags = patient_live_flags(patient)
         counts = dict.fromkeys(Severity.values, 0)
         for flag in flags:
@@ -116,7 +137,7 @@ class PatientState(APIView):
             "classification": derived["classification"],
             "antibodies_positive": derived["antibodies_positive"],
             "cancer_risk": derived["cancer_risk"],
-            "lung_schedule": derived["lung_schedule"],
+            "lung_schedule": explained["lung_schedule"],
             "screening_plan": derived["screening_plan"],
             "flags": _LiveFlag(flags, many=True).data,
             "flag_counts": counts,

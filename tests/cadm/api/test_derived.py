@@ -13,7 +13,13 @@ from cadm.models import AuditEvent
 from cadm.selectors.flags import patient_live_flags
 from cadm.services.evaluation import patient_evaluation, patient_reevaluate
 from tests.cadm.rulesets.builders import mda5_patient
-from tests.factories import LabResultFactory, PatientFactory, PftFactory, VisitFactory
+from tests.factories import (
+    HrctFactory,
+    LabResultFactory,
+    PatientFactory,
+    PftFactory,
+    VisitFactory,
+)
 
 from .conftest import token_client
 
@@ -39,7 +45,7 @@ def test_the_state_is_the_pages_evaluation_with_the_live_flags(as_user, rheumato
     expected = patient_evaluation(evaluated, as_of=timezone.localdate()).as_dict()
     assert body["patient"] == str(evaluated.public_id)
     for key in ("as_of", "rule_set_version", "classification", "antibodies_positive",
-                "cancer_risk", "lung_schedule", "screening_plan"):
+                "cancer_risk", "screening_plan"):
         assert body[key] == expected[key], key
     assert body["classification"]["eular_acr"]["category"]
     assert body["cancer_risk"]["tier"]
@@ -49,6 +55,29 @@ def test_the_state_is_the_pages_evaluation_with_the_live_flags(as_user, rheumato
     assert body["flags"][0]["id"] == str(live[0].public_id)
     assert sum(body["flag_counts"].values()) == len(live)
     assert set(body["flag_counts"]) == {"critical", "warning", "info"}
+
+
+def test_the_lung_schedule_is_explained_as_the_lung_panel_does(rheumatologist, evaluated,
+                                                              client):
+    """The panel's words, not the engine's raw dict: the anti-MDA5 patient has no baseline."""
+    schedule = token_client(rheumatologist).get(_url(evaluated)).json()["lung_schedule"]
+    assert schedule["status"] == "baseline_missing"
+    assert schedule["explanation"].startswith("Anti-MDA5 positive without a baseline PFT")
+    client.force_login(rheumatologist)
+    page = client.get(f"/patients/{evaluated.public_id}/").content.decode()
+    assert schedule["explanation"].split(" (from")[0] in page
+
+
+def test_a_scheduled_pft_says_when_and_why(rheumatologist, evaluated):
+    PftFactory(patient=evaluated, observed_on=timezone.localdate() - dt.timedelta(days=10))
+    HrctFactory(patient=evaluated, observed_on=timezone.localdate() - dt.timedelta(days=10))
+    patient_reevaluate(evaluated.pk)
+    schedule = token_client(rheumatologist).get(_url(evaluated)).json()["lung_schedule"]
+    expected = patient_evaluation(evaluated, as_of=timezone.localdate()).as_dict()
+    assert schedule["interval_days"] == expected["lung_schedule"]["interval_days"]
+    assert schedule["next_due"] == expected["lung_schedule"]["next_pft_due"]
+    assert schedule["status"] in ("scheduled", "due_soon")
+    assert schedule["explanation"].startswith(f"Next PFT due {schedule['next_due']}")
 
 
 def test_reading_the_state_is_recorded_as_a_view(rheumatologist, evaluated):
