@@ -1,6 +1,6 @@
 """The database refuses what a Django shell could otherwise do to rule-set decisions and the
-audit trail (migration 0014), the services' lifecycle still passes, and a missing active
-version is a clear 503 page, not a 500.
+audit trail (migration 0014), and the services' lifecycle still passes (a missing active
+version: test_no_active_ruleset.py).
 
 Each refusal is tried as a shell user would: through the ORM or `connection.cursor()`. DELETE
 refusals and the at-least-one-active check exist on PostgreSQL only (see 0014's docstring):
@@ -9,16 +9,11 @@ those tests are skipped on SQLite."""
 import datetime as dt
 
 import pytest
-from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
-from django.test import RequestFactory
-from django.urls import reverse
 from django.utils import timezone
 
-from cadm.exceptions import NoActiveRuleSet
-from cadm.middleware_rulesets import NoActiveRuleSetMiddleware
 from cadm.models import AuditEvent, RuleSetVersion
-from cadm.selectors.rulesets import ruleset_active, ruleset_get
+from cadm.selectors.rulesets import ruleset_active
 from cadm.services import rulesets
 from cadm.services.audit import audit_record
 from tests.cadm.rulesets.builders import FERRITIN_KEY, approved, draft_with
@@ -70,12 +65,13 @@ def approved_version(rules_admin, second_admin, v1):
 
 @pytest.fixture
 def rejected(awaiting, second_admin):
-    return rulesets.ruleset_reject(actor=second_admin, version=awaiting, comment="Cite it.")
+    return rulesets.ruleset_reject(actor=second_admin, version=awaiting,
+                                   data={"comment": "Cite it."})
 
 
 @pytest.fixture
 def active(approved_version, second_admin):
-    rulesets.ruleset_activate(actor=second_admin, version=approved_version)
+    rulesets.ruleset_activate(actor=second_admin, version=approved_version, data={"confirm": True})
     approved_version.refresh_from_db()
     return approved_version
 
@@ -84,7 +80,7 @@ def active(approved_version, second_admin):
 def retired(active, rules_admin, second_admin):
     """`active`, retired by the activation of a newer version."""
     newer = approved(second_admin, rules_admin)
-    rulesets.ruleset_activate(actor=rules_admin, version=newer)
+    rulesets.ruleset_activate(actor=rules_admin, version=newer, data={"confirm": True})
     active.refresh_from_db()
     return active
 
@@ -313,10 +309,11 @@ def test_submit_approve_reject_and_two_activations_in_a_row(rules_admin, second_
     assert (first.state, first.approver, first.review_comment) == (
         State.APPROVED, second_admin, "Agreed.")
     rejected_one = rulesets.ruleset_submit(actor=rules_admin, version=draft_with(rules_admin))
-    rulesets.ruleset_reject(actor=second_admin, version=rejected_one, comment="No reason given.")
+    rulesets.ruleset_reject(actor=second_admin, version=rejected_one,
+                            data={"comment": "No reason given."})
     second = approved(second_admin, rules_admin, **{FERRITIN_KEY: 1100.0})
-    rulesets.ruleset_activate(actor=rules_admin, version=first)
-    rulesets.ruleset_activate(actor=second_admin, version=second)
+    rulesets.ruleset_activate(actor=rules_admin, version=first, data={"confirm": True})
+    rulesets.ruleset_activate(actor=second_admin, version=second, data={"confirm": True})
     states = dict(RuleSetVersion.objects.values_list("number", "state"))
     assert states == {1: State.RETIRED, first.number: State.RETIRED,
                       rejected_one.number: State.REJECTED, second.number: State.ACTIVE}
@@ -336,68 +333,7 @@ def test_two_committed_activations_pass_the_commit_check(django_capture_on_commi
     for one, other in ((author, checker), (checker, author)):
         version = approved(one, other)
         with django_capture_on_commit_callbacks(execute=False):
-            rulesets.ruleset_activate(actor=other, version=version)
+            rulesets.ruleset_activate(actor=other, version=version, data={"confirm": True})
         assert ruleset_active() == version
     assert RuleSetVersion.objects.filter(state=State.RETIRED).count() == 2
     assert AuditEvent.objects.filter(action="ruleset.activate").count() == 2
-
-
-# No active version: a clear page, not a 500.
-
-@pytest.fixture
-def none_active(v1):
-    """Reachable on SQLite, and on PostgreSQL until commit. In a savepoint rolled back at the
-    end: Django's test teardown runs PostgreSQL's deferred checks (SET CONSTRAINTS ALL
-    IMMEDIATE), and v1 cannot be made active again."""
-    with transaction.atomic():
-        rows(v1).update(state=State.RETIRED, retired_at=timezone.now())
-        yield
-        transaction.set_rollback(True)
-
-
-def test_ruleset_active_says_none_is_active(none_active):
-    with pytest.raises(NoActiveRuleSet, match="No rule-set version is active"):
-        ruleset_active()
-    with pytest.raises(CommandError, match="active rule-set version"):
-        ruleset_get(active=True)
-
-
-def assert_no_active_page(response, *, with_link: bool) -> None:
-    assert response.status_code == 503
-    assert [t.name for t in response.templates][:2] == ["no_active_ruleset.html", "base.html"]
-    text = response.content.decode()
-    assert "No rule-set version is active" in text
-    assert "cannot be computed" in text
-    assert "A rules admin must activate an approved rule-set version" in text
-    assert (reverse("ruleset-list") in text) is with_link
-
-
-def test_the_patient_page_answers_the_clear_503_page(none_active, rheum_client, patient):
-    response = rheum_client.get(reverse("patient-detail", args=[patient.public_id]))
-    assert_no_active_page(response, with_link=False)
-    assert "Please tell a rules admin" in response.content.decode()
-
-
-def test_the_lung_cohort_answers_the_clear_503_page(none_active, rheum_client, patient):
-    assert_no_active_page(rheum_client.get(reverse("lung-cohort")), with_link=False)
-
-
-def test_the_worklist_still_lists_the_stored_flags(none_active, rheum_client, patient):
-    """The worklist reads stored flags only: it needs no active version and stays usable."""
-    assert rheum_client.get(reverse("worklist")).status_code == 200
-
-
-def test_a_rules_admin_gets_the_link_to_the_rule_set_list(none_active, rules_admin):
-    request = RequestFactory().get("/anything/")
-    request.user = rules_admin
-    response = NoActiveRuleSetMiddleware(lambda r: None).process_exception(
-        request, NoActiveRuleSet())
-    assert response.status_code == 503 and response["Cache-Control"] == "no-store"
-    text = response.content.decode()
-    assert f'href="{reverse("ruleset-list")}"' in text and "rule-set list" in text
-
-
-def test_other_exceptions_are_left_alone(rules_admin):
-    request = RequestFactory().get("/anything/")
-    assert NoActiveRuleSetMiddleware(lambda r: None).process_exception(
-        request, ValueError("x")) is None
