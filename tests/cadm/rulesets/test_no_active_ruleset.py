@@ -4,30 +4,14 @@ the link to the rule-set list for a rules admin; the worklist keeps listing stor
 
 import pytest
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone
 
 from cadm.exceptions import NoActiveRuleSet
 from cadm.middleware_rulesets import NoActiveRuleSetMiddleware
-from cadm.models import RuleSetVersion
 from cadm.selectors.rulesets import ruleset_active, ruleset_get
 
 pytestmark = pytest.mark.django_db
-State = RuleSetVersion.State
-
-
-@pytest.fixture
-def none_active(v1):
-    """Reachable on SQLite, and on PostgreSQL until commit. In a savepoint rolled back at the
-    end: Django's test teardown runs PostgreSQL's deferred checks (SET CONSTRAINTS ALL
-    IMMEDIATE), and v1 cannot be made active again."""
-    with transaction.atomic():
-        RuleSetVersion.objects.filter(pk=v1.pk).update(state=State.RETIRED,
-                                                       retired_at=timezone.now())
-        yield
-        transaction.set_rollback(True)
 
 
 def test_ruleset_active_says_none_is_active(none_active):
