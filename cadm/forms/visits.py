@@ -5,10 +5,10 @@ from datetime import date
 from django import forms
 
 from cadm.inputs import Context, InputInvalid, VisitInput
+from cadm.inputs.results import ResultsDateInput
 from cadm.inputs.visits import EXAMINED_PARTS, LABELS, MEASURED
 from cadm.models import Patient
 from cadm.rules import vocabulary as v
-from cadm.validation import check_date
 
 from .base import DateInput, MeasuredFormMixin, add_input_errors, checkbox_choices
 from .messages import ErrorMessagesMixin
@@ -92,7 +92,9 @@ class ResultsDateForm(ErrorMessagesMixin, forms.Form):
         self.today = today
 
     def clean_observed_on(self):
-        day = self.cleaned_data["observed_on"]
-        check_date("Date of the results", day, today=self.today,
-                   birth_date=self.patient.birth_date)
-        return day
+        try:  # the check belongs to the input, shared with the service and the API
+            return ResultsDateInput.parse(self.cleaned_data, context=Context(
+                today=self.today, birth_date=self.patient.birth_date)).observed_on
+        except InputInvalid as exc:
+            raise forms.ValidationError(
+                exc.as_validation_error().error_dict["observed_on"]) from None

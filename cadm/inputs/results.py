@@ -44,6 +44,24 @@ def _text(p: Collector, model, name: str, raw: Mapping, *, label: str) -> str:
     return coerce(p, model, name, raw.get(name) or "", label=label) or ""
 
 
+@dataclass(frozen=True)
+class ResultsDateInput:
+    """The date of results entered between visits (the results page's date, a program's
+    `observed_on`): not after today, nor before the patient's birth."""
+
+    observed_on: date
+
+    @classmethod
+    def parse(cls, raw: Mapping, *, context: Context) -> ResultsDateInput:
+        p = Collector()
+        field = forms.DateField(label=DATE_LABEL)
+        observed_on = coerce_field(p, "observed_on", field, raw.get("observed_on"),
+                                   label=DATE_LABEL)
+        observed_on = day(p, "observed_on", observed_on, label=DATE_LABEL, context=context)
+        p.done()
+        return cls(observed_on)
+
+
 class _Result:
     def record_fields(self) -> dict:
         """The model's columns (the date excepted: the service places the row)."""

@@ -124,3 +124,43 @@ def test_the_service_takes_only_the_typed_input(section_key, input_class, raw, p
                             rows=[(section, input_class.parse(raw, context=CONTEXT))],
                             evaluate=False)
     assert record.observed_on == dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(("offset", "refused"), [(-1, False), (0, False), (1, True)])
+def test_the_date_of_results_against_today(offset, refused):
+    from cadm.inputs.results import ResultsDateInput
+
+    raw = {"observed_on": (TODAY + dt.timedelta(days=offset)).isoformat()}
+    if refused:
+        assert refusal(ResultsDateInput, raw) == {"observed_on": [
+            "Date of the results: 2026-06-02 is in the future; accepted: up to today "
+            "(2026-06-01)."]}
+    else:
+        assert ResultsDateInput.parse(raw, context=CONTEXT).observed_on == \
+            TODAY + dt.timedelta(days=offset)
+
+
+@pytest.mark.parametrize("raw", [{"observed_on": BIRTH - dt.timedelta(days=1)},
+                                 {"observed_on": 20250101}, {"observed_on": None}, {}])
+def test_the_date_of_results_is_a_date_from_birth(raw):
+    from cadm.inputs.results import ResultsDateInput
+
+    assert list(refusal(ResultsDateInput, raw)) == ["observed_on"]
+    assert ResultsDateInput.parse({"observed_on": BIRTH}, context=CONTEXT).observed_on == BIRTH
+
+
+def test_the_service_checks_the_date_of_results_whoever_calls(patient, rheumatologist):
+    """A script that bypasses every form still cannot date results tomorrow."""
+    from django.utils import timezone
+
+    from cadm.models import AutoantibodyResult
+    from cadm.sections import get_section
+    from cadm.services.visits import results_add
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    row = (get_section("antibodies"), AutoantibodyInput.parse(MDA5, context=CONTEXT))
+    with pytest.raises(InputInvalid) as caught:
+        results_add(actor=rheumatologist, patient=patient, observed_on=tomorrow, rows=[row],
+                    evaluate=False)
+    assert list(caught.value.message_dict) == ["observed_on"]
+    assert not AutoantibodyResult.objects.filter(patient=patient).exists()
