@@ -179,7 +179,7 @@ def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninter
     # that starts sends it (start-up recovery), on its own queue.
     with monkeypatch.context() as patch:
         patch.setattr(jobs, "job_dispatch", lambda job_id: False)
-        job = rulesets.ruleset_activate(actor=second, version=version)
+        job = rulesets.ruleset_activate(actor=second, version=version, data={"confirm": True})
     lock_at = patients[25].pk  # chunks of 10: two commit, the third blocks on this patient
 
     worker_a = start_worker(queue, "a")

@@ -1,7 +1,9 @@
 """Flags: the worklist (the page's filters), one flag with its history, and the reviewers'
 actions through the same services as the flag page (cadm/services/flags.py,
 classification.py). Scoped as the pages: the user's sites, flag.review; another site's flag
-is a 404. Actions take an `Idempotency-Key`: a retried request acts once."""
+is a 404. An action's body is read by its typed input (cadm.inputs.flags), the one place its
+values are checked, so a bad value gets the flag page's message keyed by the same field
+(InputInvalid is a 400). Actions take an `Idempotency-Key`: a retried request acts once."""
 
 from __future__ import annotations
 
@@ -12,12 +14,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeForm
-from cadm.models import Flag, FlagAction
+from cadm.inputs.flags import (
+    COMMENT_MAX,
+    AcknowledgeInput,
+    CommentInput,
+    DismissInput,
+    SnoozeInput,
+)
+from cadm.models import Flag, FlagAction, OverrideReason
 from cadm.permissions import Perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for
+from cadm.selectors.rulesets import ruleset_context
 from cadm.views.flags import ACTIONS
 
+from .entries import unknown_fields
 from .idempotency import idempotent
 
 
@@ -104,40 +114,53 @@ class FlagDetail(generics.RetrieveAPIView):
         return flag
 
 
+# The bodies, for the schema only: the values are checked by the typed inputs
+# (cadm.inputs.flags), as the page's forms hand theirs, so a bad value gets the page's words.
 class _Note(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX)
 
 
 class _Dismiss(serializers.Serializer):
-    reason = serializers.CharField(help_text="HL7 CDS Hooks override reason code")
-    comment = serializers.CharField(max_length=2000)
+    # A plain string (the codes listed in the help): "reason" names other choice sets too.
+    reason = serializers.CharField(help_text="HL7 CDS Hooks override reason code, one of: "
+                                             + ", ".join(OverrideReason.values))
+    comment = serializers.CharField(max_length=COMMENT_MAX)
 
 
 class _Snooze(serializers.Serializer):
-    until = serializers.DateField()
-    comment = serializers.CharField(max_length=2000)
+    until = serializers.DateField(help_text="From tomorrow up to the active rule set's longest "
+                                            "snooze for the flag's severity")
+    comment = serializers.CharField(max_length=COMMENT_MAX, help_text="The reason")
 
 
 class _Comment(serializers.Serializer):
-    comment = serializers.CharField(max_length=2000)
+    comment = serializers.CharField(max_length=COMMENT_MAX)
 
 
-def _run(request, action: str, form_class, body_serializer, body: dict):
-    """The body's JSON types first (a list where a date belongs is a 400, not a crash), then
-    the page's form checks the fields (the same messages), then the service decides."""
-    typed = body_serializer(data=body)
-    typed.is_valid(raise_exception=True)
-    form = form_class(typed.validated_data)
-    if not form.is_valid():
-        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-    flag = flag_get_for(user=request.user, public_id=request.parser_context["kwargs"]["public_id"])
-    ACTIONS[action](request, flag, form.cleaned_data)  # the page's own dispatch
-    flag.refresh_from_db()
-    return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)
+# action -> (typed input, the body's documented shape)
+BODIES = {"acknowledge": (AcknowledgeInput, _Note), "dismiss": (DismissInput, _Dismiss),
+          "snooze": (SnoozeInput, _Snooze), "comment": (CommentInput, _Comment),
+          "accept": (AcknowledgeInput, _Note), "reject": (DismissInput, _Dismiss)}
 
 
-def _action_view(action: str, form_class, body_serializer, summary: str):
-    @extend_schema(tags=["flags"], request=body_serializer, responses=FlagSerializer,
+def _parsed(action: str, body, flag: Flag):
+    """The body as the action's typed input. A body that is not a JSON object, or names a
+    field the action does not take, is refused rather than read as empty (a misspelt key
+    would vanish without a word)."""
+    if not isinstance(body, dict):
+        raise ValidationError("The body must be a JSON object.")
+    input_class, shape = BODIES[action]
+    unknown = unknown_fields(body, list(shape().fields))
+    if unknown:
+        raise ValidationError(unknown)
+    if input_class is SnoozeInput:  # the flag's severity decides its longest snooze
+        return SnoozeInput.parse(body, context=ruleset_context(today=timezone.localdate()),
+                                 severity=flag.severity)
+    return input_class.parse(body)
+
+
+def _action_view(action: str, summary: str):
+    @extend_schema(tags=["flags"], request=BODIES[action][1], responses=FlagSerializer,
                    summary=summary)
     class FlagActionView(APIView):
         required_perm = Perm.SUBTYPE_DECIDE if action in ("accept", "reject") \
@@ -145,21 +168,21 @@ def _action_view(action: str, form_class, body_serializer, summary: str):
 
         @idempotent()
         def post(self, request, public_id):
-            body = request.data if isinstance(request.data, dict) else {}
-            return _run(request, action, form_class, body_serializer, body)
+            """Another site's flag is a 404 before its body is read; the input parsed, the
+            page's own dispatch calls the service (which checks right and site again)."""
+            flag = flag_get_for(user=request.user, public_id=public_id)
+            ACTIONS[action](request, flag, _parsed(action, request.data, flag))
+            flag.refresh_from_db()
+            return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)
 
     FlagActionView.__name__ = f"Flag{action.capitalize()}"
     return FlagActionView.as_view()
 
 
-flag_acknowledge = _action_view("acknowledge", AcknowledgeForm, _Note,
-                                "Acknowledge: seen, being handled")
-flag_dismiss = _action_view("dismiss", DismissForm, _Dismiss,
-                            "Dismiss with an HL7 override reason; quiet until the evidence "
-                            "changes")
-flag_snooze = _action_view("snooze", SnoozeForm, _Snooze, "Snooze until a date")
-flag_comment = _action_view("comment", CommentForm, _Comment, "Comment")
-flag_accept = _action_view("accept", AcknowledgeForm, _Note,
-                           "Accept a suggested reclassification (RECLASSIFY)")
-flag_reject = _action_view("reject", DismissForm, _Dismiss,
-                           "Reject a suggested reclassification, with a reason")
+flag_acknowledge = _action_view("acknowledge", "Acknowledge: seen, being handled")
+flag_dismiss = _action_view("dismiss", "Dismiss with an HL7 override reason; quiet until the "
+                                       "evidence changes")
+flag_snooze = _action_view("snooze", "Snooze until a date")
+flag_comment = _action_view("comment", "Comment")
+flag_accept = _action_view("accept", "Accept a suggested reclassification (RECLASSIFY)")
+flag_reject = _action_view("reject", "Reject a suggested reclassification, with a reason")

@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from . import audit, derived, flags, jobs, me, patients, record_detail, records, rulesets, tokens
+from . import audit, derived, flags, jobs, me, patients, record_detail, records, tokens
+from . import rulesets_read as rs_read
+from . import rulesets_write as rs_write
 from . import screening as screening_api
 from .permissions import ANY_USER
 
@@ -64,29 +66,31 @@ v1 = [
     path("flags/<uuid:public_id>/reject/", flags.flag_reject, name="api-flag-reject"),
     path("jobs/", jobs.JobList.as_view(), name="api-job-list"),
     path("jobs/<uuid:public_id>/", jobs.JobDetail.as_view(), name="api-job-detail"),
-    path("rulesets/", rulesets.RuleSetList.as_view(), name="api-ruleset-list"),
-    path("rulesets/alarms/", rulesets.RuleSetAlarms.as_view(), name="api-ruleset-alarms"),
-    path("rulesets/<int:number>/", rulesets.RuleSetDetail.as_view(), name="api-ruleset-detail"),
-    path("rulesets/<int:number>/diff/", rulesets.RuleSetDiff.as_view(), name="api-ruleset-diff"),
-    path("rulesets/<int:number>/history/", rulesets.RuleSetHistory.as_view(),
+    path("rulesets/", rs_read.RuleSetList.as_view(), name="api-ruleset-list"),
+    path("rulesets/alarms/", rs_read.RuleSetAlarms.as_view(), name="api-ruleset-alarms"),
+    # GET as rulesets_read.RuleSetDetail; PUT/PATCH edit a draft.
+    path("rulesets/<int:number>/", rs_write.RuleSetDetailEdit.as_view(),
+         name="api-ruleset-detail"),
+    path("rulesets/<int:number>/diff/", rs_read.RuleSetDiff.as_view(), name="api-ruleset-diff"),
+    path("rulesets/<int:number>/history/", rs_read.RuleSetHistory.as_view(),
          name="api-ruleset-history"),
-    path("rulesets/<int:number>/metrics/", rulesets.RuleSetMetrics.as_view(),
+    path("rulesets/<int:number>/metrics/", rs_read.RuleSetMetrics.as_view(),
          name="api-ruleset-metrics"),
-    path("rulesets/<int:number>/clone/", rulesets.RuleSetClone.as_view(),
+    path("rulesets/<int:number>/clone/", rs_write.RuleSetClone.as_view(),
          name="api-ruleset-clone"),
-    path("rulesets/<int:number>/submit/", rulesets.RuleSetSubmit.as_view(),
+    path("rulesets/<int:number>/submit/", rs_write.RuleSetSubmit.as_view(),
          name="api-ruleset-submit"),
-    path("rulesets/<int:number>/approve/", rulesets.RuleSetApprove.as_view(),
+    path("rulesets/<int:number>/approve/", rs_write.RuleSetApprove.as_view(),
          name="api-ruleset-approve"),
-    path("rulesets/<int:number>/reject/", rulesets.RuleSetReject.as_view(),
+    path("rulesets/<int:number>/reject/", rs_write.RuleSetReject.as_view(),
          name="api-ruleset-reject"),
-    path("rulesets/<int:number>/preview/", rulesets.RuleSetPreview.as_view(),
+    path("rulesets/<int:number>/preview/", rs_write.RuleSetPreview.as_view(),
          name="api-ruleset-preview"),
     path("rulesets/<int:number>/preview/<uuid:job_id>/cancel/",
-         rulesets.RuleSetPreviewCancel.as_view(), name="api-ruleset-preview-cancel"),
-    path("rulesets/<int:number>/activate/", rulesets.RuleSetActivate.as_view(),
+         rs_write.RuleSetPreviewCancel.as_view(), name="api-ruleset-preview-cancel"),
+    path("rulesets/<int:number>/activate/", rs_write.RuleSetActivate.as_view(),
          name="api-ruleset-activate"),
-    path("rulesets/<int:number>/reevaluate/", rulesets.RuleSetReevaluate.as_view(),
+    path("rulesets/<int:number>/reevaluate/", rs_write.RuleSetReevaluate.as_view(),
          name="api-ruleset-reevaluate"),
     path("tokens/", tokens.TokenList.as_view(), name="api-token-list"),
     path("tokens/<uuid:public_id>/", tokens.TokenDetail.as_view(), name="api-token-detail"),

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from django import forms
 
-from .messages import ErrorMessagesMixin
+from cadm.inputs import InputInvalid
+from cadm.inputs.rulesets import CONFIRM_LABEL, ActivationInput
 
-CONFIRM_LABEL = "I have reviewed the differences and the impact preview"
+from .base import add_input_errors
+from .messages import ErrorMessagesMixin
 
 
 class ActivationConfirmForm(ErrorMessagesMixin, forms.Form):
-    """One required box: activating changes every patient's flags, so a click alone (or a
-    stray POST) must not do it. The refusal starts with the box's label, so the mixin keeps
-    it as written (it names the field; the only accepted value is "ticked")."""
+    """One box: activating changes every patient's flags, so a click alone (or a stray POST)
+    must not do it. The box's value goes to the input (cadm.inputs.rulesets
+    .ActivationInput), whose refusal the API gives too; `input` holds it once valid."""
 
-    confirm = forms.BooleanField(
-        label=CONFIRM_LABEL, required=True,
-        error_messages={"required": f"{CONFIRM_LABEL}: required, the box was not ticked; "
-                                    f"accepted: ticked, to confirm the activation."})
+    confirm = forms.BooleanField(label=CONFIRM_LABEL, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input = None
+        # The page still asks the browser to insist on the tick before sending.
+        self.fields["confirm"].widget.attrs["required"] = True
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            self.input = ActivationInput.parse(cleaned)
+        except InputInvalid as exc:
+            add_input_errors(self, exc)
+        return cleaned

@@ -1,14 +1,26 @@
 """Rule-set forms. The parameter form is generated from the schema (cadm.rules.params.SPECS):
-one field per parameter, grouped by rule, with unit, range, citation and evidence label."""
+one field per parameter, grouped by rule, with unit, range, citation and evidence label.
+
+Each form turns the page's text into values and hands them to its typed input
+(cadm.inputs.rulesets), whose checks the services apply too whatever the door."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from cadm.inputs import InputInvalid
+from cadm.inputs.rulesets import (
+    NOTE_MAX,
+    ApprovalInput,
+    CloneInput,
+    DraftInput,
+    RejectionInput,
+)
 from cadm.rules.citations import PENDING
-from cadm.rules.params import SEVERITIES, SPECS, ParamError, ParamSpec, validate_params
+from cadm.rules.params import SEVERITIES, SPECS, ParamSpec
 
+from .base import add_input_errors
 from .messages import ErrorMessagesMixin
 
 CHANGE_NOTE_HELP = "What changes and why, with the source. Required to submit."
@@ -46,11 +58,38 @@ def _differs(value, other) -> bool:
         return str(value) != str(other)
 
 
-class RuleSetDraftForm(ErrorMessagesMixin, forms.Form):
-    """A draft's change note and every parameter; field names are the parameter keys."""
+class _InputForm(ErrorMessagesMixin, forms.Form):
+    """A form whose cleaned values go to a typed input: `input` holds it once valid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.input = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.input = self.parse(cleaned)
+        except InputInvalid as exc:
+            self.add_parse_errors(exc)
+        return cleaned
+
+    def parse(self, cleaned: dict):
+        """The typed input of the cleaned values (None: the form's values need none)."""
+        return None
+
+    def add_parse_errors(self, exc: InputInvalid) -> None:
+        add_input_errors(self, exc)
+
+
+class RuleSetDraftForm(_InputForm):
+    """A draft's change note and every parameter; field names are the parameter keys. Each
+    field's own range refuses a value in the page's words (the description names it); the
+    input then checks the set as a whole (e.g. possible ≤ probable ≤ definite)."""
 
     change_note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                                  max_length=4000, help_text=CHANGE_NOTE_HELP)
+                                  max_length=NOTE_MAX, help_text=CHANGE_NOTE_HELP)
     units = {spec.key: spec.unit for spec in SPECS if spec.kind != "severity"}
 
     def __init__(self, *args, **kwargs):
@@ -68,33 +107,47 @@ class RuleSetDraftForm(ErrorMessagesMixin, forms.Form):
                 (spec, field, other, other is not None and _differs(field.value(), other)))
         return list(grouped.items())
 
-    def clean(self):
-        cleaned = super().clean()
-        params = {spec.key: cleaned[spec.key] for spec in SPECS if spec.key in cleaned}
-        if len(params) == len(SPECS):  # the cross-field checks (e.g. possible ≤ probable)
-            try:
-                validate_params(params)
-            except ParamError as exc:
-                for key, message in exc.problems.items():
-                    self.add_error(key if key in self.fields else None, message)
-        return cleaned
+    def parse(self, cleaned: dict) -> DraftInput:
+        params = {spec.key: cleaned[spec.key] for spec in SPECS}
+        return DraftInput.parse({"params": params, "change_note": cleaned["change_note"]})
+
+    def add_parse_errors(self, exc: InputInvalid) -> None:
+        """The input keys a parameter's problem `params.<key>`; here the field is the key."""
+        for name, problems in exc.errors.items():
+            key = name.removeprefix("params.")
+            target = key if key in self.fields else None
+            for problem in problems:
+                self.add_error(target, ValidationError(problem.message, code=problem.code))
 
     def params(self) -> dict:
-        return {spec.key: self.cleaned_data[spec.key] for spec in SPECS}
+        return dict(self.input.params) if self.input else {}
 
 
-class CloneForm(ErrorMessagesMixin, forms.Form):
-    change_note = forms.CharField(required=False, max_length=4000,
+class CloneForm(_InputForm):
+    change_note = forms.CharField(required=False, max_length=NOTE_MAX,
                                   widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=CHANGE_NOTE_HELP)
 
+    def parse(self, cleaned: dict) -> CloneInput:
+        return CloneInput.parse(cleaned)
 
-class ReviewForm(ErrorMessagesMixin, forms.Form):
-    """Approve (comment optional) or reject (comment required: checked by the service)."""
 
-    comment = forms.CharField(required=False, max_length=4000,
+class ReviewForm(_InputForm):
+    """Approve (comment optional) or reject (comment required). `action`: "approve" or
+    "reject" picks the input; other actions (submit, re-evaluate) take no values."""
+
+    comment = forms.CharField(required=False, max_length=NOTE_MAX,
                               widget=forms.Textarea(attrs={"rows": 2}),
                               help_text="Required to reject: say what must change.")
+    INPUTS = {"approve": ApprovalInput, "reject": RejectionInput}
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def parse(self, cleaned: dict):
+        input_class = self.INPUTS.get(self.action)
+        return input_class.parse(cleaned) if input_class else None
 
 
 def errors_from(form: forms.Form, exc: ValidationError) -> None:

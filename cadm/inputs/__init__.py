@@ -42,13 +42,28 @@ door sends one, against birth and today. Cancer screening (cadm.inputs.screening
 result row (`CancerScreeningInput`), a test of a plan item done (`ScreeningTestInput`: date
 and result together), the outcome of a finding (`ScreeningOutcomeInput`) and the end and
 resumption of screening (`ScreeningCloseInput`, `ScreeningReopenInput`: a reason required).
+The actions that are not results: a flag's review (cadm.inputs.flags: `AcknowledgeInput`,
+`DismissInput` with an HL7 override reason, `SnoozeInput` within the rule set's longest
+snooze, `CommentInput`; a reclassification is accepted or rejected with the first two), a
+record entered in error (`EnteredInErrorInput`: a reason) and a rule-set version's lifecycle
+(cadm.inputs.rulesets: `CloneInput`, `DraftInput` with every parameter against its schema,
+`ApprovalInput`, `RejectionInput` with its reason, `ActivationInput`, the confirmation).
 """
 
 from .base import Context, InputInvalid
+from .corrections import EnteredInErrorInput
+from .flags import AcknowledgeInput, CommentInput, DismissInput, SnoozeInput
 from .labs import LabInput
 from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
 from .results import AutoantibodyInput, EyeExamInput, MuscleStudyInput, SkinBiopsyInput
+from .rulesets import (
+    ActivationInput,
+    ApprovalInput,
+    CloneInput,
+    DraftInput,
+    RejectionInput,
+)
 from .screening import (
     CancerScreeningInput,
     ScreeningCloseInput,
@@ -62,4 +77,7 @@ __all__ = ["AutoantibodyInput", "Context", "CourseStopInput", "DoseChangeInput",
            "InputInvalid", "LabInput", "MedicationInput", "MuscleStudyInput", "PatientInput",
            "SkinBiopsyInput", "VisitInput", "dose_refusal",
            "CancerScreeningInput", "ScreeningCloseInput", "ScreeningOutcomeInput",
-           "ScreeningReopenInput", "ScreeningTestInput"]
+           "ScreeningReopenInput", "ScreeningTestInput",
+           "AcknowledgeInput", "CommentInput", "DismissInput", "SnoozeInput",
+           "EnteredInErrorInput", "ActivationInput", "ApprovalInput", "CloneInput",
+           "DraftInput", "RejectionInput"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.management.base import CommandError
 from django.db.models import QuerySet
 
+from cadm.inputs.base import Context
 from cadm.models import AuditEvent, JobRun, RuleSetVersion
 from cadm.rules.params import SPECS, ParamSpec
 
@@ -26,6 +28,13 @@ def ruleset_active() -> RuleSetVersion:
         return RuleSetVersion.objects.get(state=RuleSetVersion.State.ACTIVE)
     except RuleSetVersion.DoesNotExist:
         raise NoActiveRuleSet from None
+
+
+def ruleset_context(*, today: date) -> Context:
+    """A parser's context (cadm.inputs) with the active rule set's parameters, for the checks
+    that are rule-set data (a snooze's longest length). NoActiveRuleSet when none is active."""
+    ruleset = ruleset_active()
+    return Context(today=today, rule_params=ruleset.params, rule_set=ruleset.number)
 
 
 def ruleset_get(*, active: bool = False, number: int | None = None) -> RuleSetVersion:

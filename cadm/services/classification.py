@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.exceptions import DomainError, require
+from cadm.exceptions import DomainError, require, require_patient_site
+from cadm.inputs.flags import AcknowledgeInput, DismissInput
+from cadm.inputs.notes import typed_input
 from cadm.models import Flag, FlagAction, Patient
 from cadm.permissions import Perm
 
@@ -20,9 +24,13 @@ def _suggestion(flag: Flag) -> None:
 
 
 @transaction.atomic
-def reclassification_accept(*, actor, flag: Flag, comment: str = "") -> Flag:
-    """The recorded subtype takes the suggested value (kept in the patient's history)."""
+def reclassification_accept(*, actor, flag: Flag,
+                            data: AcknowledgeInput | Mapping | None = None) -> Flag:
+    """The recorded subtype takes the suggested value (kept in the patient's history).
+    `data`: an acknowledgement's input (an optional comment), or its values."""
     require(actor, Perm.SUBTYPE_DECIDE)
+    require_patient_site(actor, flag.patient)
+    comment = typed_input(AcknowledgeInput, data).comment
     _suggestion(flag)
     patient = Patient.objects.select_for_update().get(pk=flag.patient_id)
     before, after = patient.recorded_subtype, flag.extra["to"]
@@ -42,8 +50,11 @@ def reclassification_accept(*, actor, flag: Flag, comment: str = "") -> Flag:
     return flag
 
 
-def reclassification_reject(*, actor, flag: Flag, reason: str, comment: str) -> Flag:
-    """Keep the recorded subtype; the suggestion stays quiet until its evidence changes."""
+def reclassification_reject(*, actor, flag: Flag, data: DismissInput | Mapping) -> Flag:
+    """Keep the recorded subtype; the suggestion stays quiet until its evidence changes.
+    `data`: a dismissal's input (an HL7 reason and a comment), or its values."""
     require(actor, Perm.SUBTYPE_DECIDE)
+    require_patient_site(actor, flag.patient)
+    rejection = typed_input(DismissInput, data)
     _suggestion(flag)
-    return flag_dismiss(actor=actor, flag=flag, reason=reason, comment=comment)
+    return flag_dismiss(actor=actor, flag=flag, data=rejection)

@@ -1,22 +1,33 @@
-"""Stored flags: reconciliation with an evaluation, and the reviewers' actions."""
+"""Stored flags: reconciliation with an evaluation, and the reviewers' actions. The actions
+take the typed inputs of cadm.inputs.flags (or their values, parsed by the same parser) and
+check the right and the patient's site themselves, whatever the door."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cadm.exceptions import DomainError, require
-from cadm.models import Flag, FlagAction, OverrideReason, Patient, RuleSetVersion
+from cadm.exceptions import DomainError, require, require_patient_site
+from cadm.inputs.base import InputInvalid, Problem
+from cadm.inputs.flags import (
+    AcknowledgeInput,
+    CommentInput,
+    DismissInput,
+    SnoozeInput,
+    snooze_refusal,
+)
+from cadm.inputs.notes import typed_input
+from cadm.models import Flag, FlagAction, Patient, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.rules.outcomes import SEVERITY_ORDER, Evaluation
 from cadm.rules.outcomes import Flag as RuleFlag
-from cadm.selectors.rulesets import ruleset_active
+from cadm.selectors.rulesets import ruleset_context
 
 from .audit import audit_record
 from .firings import firings_record
@@ -117,57 +128,72 @@ def _live(flag: Flag) -> None:
         raise DomainError("This flag is resolved; its condition no longer holds.")
 
 
-@transaction.atomic
-def flag_acknowledge(*, actor, flag: Flag, comment: str = "") -> Flag:
+def _reviewer(actor, flag: Flag) -> None:
+    """Whatever the door: the right to review flags, and the flag's patient at one of the
+    actor's sites."""
     require(actor, Perm.FLAG_REVIEW)
+    require_patient_site(actor, flag.patient)
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor, flag: Flag,
+                     data: AcknowledgeInput | Mapping | None = None) -> Flag:
+    """Seen, being handled. `data`: the typed input (an optional comment), or its values,
+    parsed here by the same parser (InputInvalid)."""
+    _reviewer(actor, flag)
+    ack = typed_input(AcknowledgeInput, data)
     _live(flag)
     flag.state = Flag.State.ACKNOWLEDGED
     flag.save()
-    _act(flag, FlagAction.Kind.ACKNOWLEDGED, actor=actor, comment=comment)
+    _act(flag, FlagAction.Kind.ACKNOWLEDGED, actor=actor, comment=ack.comment)
     audit_record(actor=actor, action="flag.acknowledge", target=flag, patient=flag.patient)
     return flag
 
 
 @transaction.atomic
-def flag_dismiss(*, actor, flag: Flag, reason: str, comment: str = "") -> Flag:
-    """Quiet until the evidence changes; the reason is an HL7 CDS Hooks override code."""
-    require(actor, Perm.FLAG_REVIEW)
+def flag_dismiss(*, actor, flag: Flag, data: DismissInput | Mapping) -> Flag:
+    """Quiet until the evidence changes; the reason is an HL7 CDS Hooks override code.
+    `data`: the typed input, or its values, parsed here (InputInvalid)."""
+    _reviewer(actor, flag)
+    dismissal = typed_input(DismissInput, data)
     _live(flag)
-    if reason not in OverrideReason.values:
-        raise ValidationError(f"Reason: {reason!r} is not one of "
-                              f"{', '.join(OverrideReason.values)}.")
     flag.state = Flag.State.DISMISSED
     flag.save()
-    _act(flag, FlagAction.Kind.DISMISSED, actor=actor, reason=reason, comment=comment)
+    _act(flag, FlagAction.Kind.DISMISSED, actor=actor, reason=dismissal.reason,
+         comment=dismissal.comment)
     audit_record(actor=actor, action="flag.dismiss", target=flag, patient=flag.patient,
-                 detail={"reason": reason})
+                 detail={"reason": dismissal.reason})
     return flag
 
 
 @transaction.atomic
-def flag_snooze(*, actor, flag: Flag, until: date, today: date, comment: str) -> Flag:
-    require(actor, Perm.FLAG_REVIEW)
+def flag_snooze(*, actor, flag: Flag, data: SnoozeInput | Mapping, today: date) -> Flag:
+    """Quiet until `data.until`, at most the active rule set's longest snooze for the flag's
+    severity. `data`: the typed input, or its values, parsed here (InputInvalid)."""
+    _reviewer(actor, flag)
     _live(flag)
-    ruleset = ruleset_active()
-    longest = ruleset.params[f"snooze.max_days.{flag.severity}"]
-    first, last = today + timedelta(days=1), today + timedelta(days=longest)
-    if not first <= until <= last:
-        raise ValidationError(
-            f"Snooze until: {until.isoformat()} is outside the accepted range for a "
-            f"{flag.severity} flag: {first.isoformat()} to {last.isoformat()} (at most "
-            f"{longest} days, rule set v{ruleset.number}).")
-    flag.state, flag.snoozed_until = Flag.State.SNOOZED, until
+    context = ruleset_context(today=today)
+    snooze = typed_input(SnoozeInput, data, context=context, severity=flag.severity)
+    # An input parsed by a door may predate an activation: the active version decides.
+    refusal = snooze_refusal(snooze.until, today=today, severity=flag.severity,
+                             rule_params=context.rule_params, rule_set=context.rule_set)
+    if refusal:
+        raise InputInvalid({"until": [Problem(refusal, "out_of_range")]})
+    flag.state, flag.snoozed_until = Flag.State.SNOOZED, snooze.until
     flag.save()
     _act(flag, FlagAction.Kind.SNOOZED, actor=actor,
-         comment=f"Until {until.isoformat()}: {comment}")
+         comment=f"Until {snooze.until.isoformat()}: {snooze.comment}")
     audit_record(actor=actor, action="flag.snooze", target=flag, patient=flag.patient,
-                 detail={"until": until.isoformat()})
+                 detail={"until": snooze.until.isoformat()})
     return flag
 
 
 @transaction.atomic
-def flag_comment(*, actor, flag: Flag, comment: str) -> FlagAction:
-    require(actor, Perm.FLAG_REVIEW)
-    action = _act(flag, FlagAction.Kind.COMMENTED, actor=actor, comment=comment)
+def flag_comment(*, actor, flag: Flag, data: CommentInput | Mapping) -> FlagAction:
+    """A note in the flag's history (a resolved flag too: what was done about it). `data`:
+    the typed input, or its values, parsed here (InputInvalid)."""
+    _reviewer(actor, flag)
+    note = typed_input(CommentInput, data)
+    action = _act(flag, FlagAction.Kind.COMMENTED, actor=actor, comment=note.comment)
     audit_record(actor=actor, action="flag.comment", target=flag, patient=flag.patient)
     return action

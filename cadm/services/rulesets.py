@@ -7,11 +7,15 @@ Only the author edits and submits a draft; another rules admin approves or rejec
 database checks approver ≠ author too); any rules admin activates an approved version. Once
 submitted, nothing of a version's content changes again: these services refuse it, and so do
 database triggers (migration 0009). Every action writes an AuditEvent in its transaction.
+
+The values of an action come as its typed input (cadm.inputs.rulesets), or as a mapping parsed
+here by the same parser (InputInvalid, keyed by field; a parameter's key is `params.<key>`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +24,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, require
+from cadm.inputs.notes import typed_input
+from cadm.inputs.rulesets import (
+    ActivationInput,
+    ApprovalInput,
+    CloneInput,
+    DraftInput,
+    RejectionInput,
+)
 from cadm.jobs import CohortJob, cohort_job_kind, errors_add, job_run_start
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
@@ -68,18 +80,21 @@ def params_validated(params: dict) -> dict:
 
 
 @transaction.atomic
-def ruleset_draft_clone(*, actor, source: RuleSetVersion, change_note: str = "") -> RuleSetVersion:
+def ruleset_draft_clone(*, actor, source: RuleSetVersion,
+                        data: CloneInput | Mapping | None = None) -> RuleSetVersion:
     """A new draft (number max+1) with the parameters of any version. Parameters added to the
     schema since `source` was written get their defaults; unknown ones are dropped. A roll-back
-    is a clone of an older version that goes through the same approval."""
+    is a clone of an older version that goes through the same approval. `data`: the change
+    note (optional until submitted)."""
     require(actor, Perm.RULESET_MANAGE)
+    change_note = typed_input(CloneInput, data).change_note
     number = (RuleSetVersion.objects.aggregate(m=Max("number"))["m"] or 0) + 1
     params = {key: source.params.get(key, spec.default) for key, spec in SPEC_BY_KEY.items()}
     try:
         with transaction.atomic():  # a savepoint, so the error below is a clean refusal
             draft = RuleSetVersion.objects.create(
                 number=number, state=State.DRAFT, params=params,
-                change_note=change_note.strip(), based_on=source, author=actor)
+                change_note=change_note, based_on=source, author=actor)
     except IntegrityError:  # the number was taken by a clone made at the same moment
         raise DomainError(f"Version number {number} was taken at the same moment: try "
                           f"again.") from None
@@ -91,21 +106,22 @@ def ruleset_draft_clone(*, actor, source: RuleSetVersion, change_note: str = "")
 
 
 @transaction.atomic
-def ruleset_draft_update(*, actor, version: RuleSetVersion, params: dict,
-                         change_note: str, expected_version: int | None = None
-                         ) -> RuleSetVersion:
-    """Replace a draft's parameters (validated against the schema) and change note. Refused
-    (ConcurrentEdit) when the draft was saved after `expected_version` (another tab)."""
+def ruleset_draft_update(*, actor, version: RuleSetVersion, data: DraftInput | Mapping,
+                         expected_version: int | None = None) -> RuleSetVersion:
+    """Replace a draft's parameters (every one, checked against the schema) and change note.
+    Refused (ConcurrentEdit) when the draft was saved after `expected_version` (another
+    tab)."""
     require(actor, Perm.RULESET_MANAGE)
     version = _locked(version)
     _require_state(version, State.DRAFT, "edited")
     _require_author(actor, version, "edit")
     version_check(version, expected_version, what="draft")
-    clean = params_validated(params)
+    draft = typed_input(DraftInput, data)
+    clean, change_note = dict(draft.params), draft.change_note
     changed = {key: [version.params.get(key), value] for key, value in clean.items()
                if version.params.get(key) != value}
-    note_changed = version.change_note != change_note.strip()
-    version.params, version.change_note = clean, change_note.strip()
+    note_changed = version.change_note != change_note
+    version.params, version.change_note = clean, change_note
     version.row_version += 1
     version._history_user = actor
     version.save(update_fields=["params", "change_note", "row_version"])
@@ -132,15 +148,18 @@ def ruleset_submit(*, actor, version: RuleSetVersion) -> RuleSetVersion:
 
 
 @transaction.atomic
-def ruleset_approve(*, actor, version: RuleSetVersion, comment: str = "") -> RuleSetVersion:
-    """A second rules admin, never the author, approves; activation may follow."""
+def ruleset_approve(*, actor, version: RuleSetVersion,
+                    data: ApprovalInput | Mapping | None = None) -> RuleSetVersion:
+    """A second rules admin, never the author, approves; activation may follow. `data`: an
+    optional comment."""
     require(actor, Perm.RULESET_MANAGE)
     version = _locked(version)
     _require_state(version, State.AWAITING_APPROVAL, "approved")
     _require_other_admin(actor, version, "approve")
+    comment = typed_input(ApprovalInput, data).comment
     params_validated(version.params)
     version.state, version.approver, version.approved_at = State.APPROVED, actor, timezone.now()
-    version.review_comment = comment.strip()
+    version.review_comment = comment
     version.save(update_fields=["state", "approver", "approved_at", "review_comment"])
     audit_record(actor=actor, action="ruleset.approve", target=version,
                  detail={"number": version.number, "comment": version.review_comment})
@@ -148,17 +167,18 @@ def ruleset_approve(*, actor, version: RuleSetVersion, comment: str = "") -> Rul
 
 
 @transaction.atomic
-def ruleset_reject(*, actor, version: RuleSetVersion, comment: str) -> RuleSetVersion:
-    """A second rules admin refuses, saying why. Rejected is final: the author clones it."""
+def ruleset_reject(*, actor, version: RuleSetVersion,
+                   data: RejectionInput | Mapping) -> RuleSetVersion:
+    """A second rules admin refuses, saying why (`data`: the comment, required). Rejected is
+    final: the author clones it."""
     require(actor, Perm.RULESET_MANAGE)
     version = _locked(version)
     _require_state(version, State.AWAITING_APPROVAL, "rejected")
     _require_other_admin(actor, version, "reject")
-    if not comment.strip():
-        raise ValidationError({"comment": "Say why the version is rejected."})
+    comment = typed_input(RejectionInput, data).comment
     version.state, version.rejected_by, version.rejected_at = (
         State.REJECTED, actor, timezone.now())
-    version.review_comment = comment.strip()
+    version.review_comment = comment
     version.save(update_fields=["state", "rejected_by", "rejected_at", "review_comment"])
     audit_record(actor=actor, action="ruleset.reject", target=version,
                  detail={"number": version.number, "comment": version.review_comment})
@@ -166,11 +186,15 @@ def ruleset_reject(*, actor, version: RuleSetVersion, comment: str) -> RuleSetVe
 
 
 @transaction.atomic
-def ruleset_activate(*, actor, version: RuleSetVersion, as_of: date | None = None) -> JobRun:
+def ruleset_activate(*, actor, version: RuleSetVersion, data: ActivationInput | Mapping,
+                     as_of: date | None = None) -> JobRun:
     """Retire the active version and activate an approved one in one transaction (retire
     first: the database allows one active row), then re-evaluate the cohort in the
-    background once committed. Returns the re-evaluation job."""
+    background once committed. Returns the re-evaluation job. `data`: the confirmation that
+    the differences and the impact preview were reviewed (`{"confirm": True}`), whatever
+    the door: activating changes every patient's flags."""
     require(actor, Perm.RULESET_MANAGE)
+    typed_input(ActivationInput, data)
     version = _locked(version)
     _require_state(version, State.APPROVED, "activated")
     now = timezone.now()

@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cadm.exceptions import DomainError
+from cadm.forms.base import add_input_errors
 from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeForm
+from cadm.inputs import InputInvalid
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for, severity_counts
 from cadm.services import classification, flags
@@ -34,9 +36,9 @@ def worklist(request):
     })
 
 
-def _forms(data=None):
+def _forms(data=None, *, flag=None, today=None):
     # Prefixes keep the ids of the four forms on one page apart (labels find their field).
-    return {name: form_class(data, prefix=name) for name, form_class in (
+    return {name: form_class(data, prefix=name, flag=flag, today=today) for name, form_class in (
         ("acknowledge", AcknowledgeForm), ("dismiss", DismissForm), ("snooze", SnoozeForm),
         ("comment", CommentForm))}
 
@@ -52,15 +54,17 @@ def flag_detail(request, public_id, forms=None, status=200):
     }, status=status)
 
 
+# Each takes the typed input its form (or the API) parsed: cadm.inputs.flags.
 ACTIONS = {
-    "acknowledge": lambda r, f, d: flags.flag_acknowledge(actor=r.user, flag=f, **d),
-    "dismiss": lambda r, f, d: flags.flag_dismiss(actor=r.user, flag=f, **d),
-    "snooze": lambda r, f, d: flags.flag_snooze(actor=r.user, flag=f,
-                                                today=timezone.localdate(), **d),
-    "comment": lambda r, f, d: flags.flag_comment(actor=r.user, flag=f, **d),
-    "accept": lambda r, f, d: classification.reclassification_accept(
-        actor=r.user, flag=f, comment=d.get("comment", "")),
-    "reject": lambda r, f, d: classification.reclassification_reject(actor=r.user, flag=f, **d),
+    "acknowledge": lambda r, f, data: flags.flag_acknowledge(actor=r.user, flag=f, data=data),
+    "dismiss": lambda r, f, data: flags.flag_dismiss(actor=r.user, flag=f, data=data),
+    "snooze": lambda r, f, data: flags.flag_snooze(actor=r.user, flag=f, data=data,
+                                                   today=timezone.localdate()),
+    "comment": lambda r, f, data: flags.flag_comment(actor=r.user, flag=f, data=data),
+    "accept": lambda r, f, data: classification.reclassification_accept(
+        actor=r.user, flag=f, data=data),
+    "reject": lambda r, f, data: classification.reclassification_reject(
+        actor=r.user, flag=f, data=data),
 }
 FORM_OF = {"accept": "acknowledge", "reject": "dismiss"}
 DONE = {"acknowledge": "Flag acknowledged.", "dismiss": "Flag dismissed.",
@@ -72,22 +76,28 @@ DONE = {"acknowledge": "Flag acknowledged.", "dismiss": "Flag dismissed.",
 @require_POST
 @requires(Perm.FLAG_REVIEW)
 def flag_act(request, public_id, action):
-    """One POST per action; the form is validated, the service decides and records."""
+    """One POST per action; the form parses the typed input, the service decides and
+    records."""
     flag = flag_get_for(user=request.user, public_id=public_id)
     if action not in ACTIONS:
         return redirect("flag-detail", public_id=flag.public_id)
-    forms = _forms(request.POST)
-    form = forms[FORM_OF.get(action, action)]
-    unbound = _forms()
-    unbound[FORM_OF.get(action, action)] = form
+    today = timezone.localdate()
+    name = FORM_OF.get(action, action)
+    form = _forms(request.POST, flag=flag, today=today)[name]
+    shown = _forms(flag=flag, today=today)
+    shown[name] = form
     if not form.is_valid():
         messages.error(request, "Nothing was changed: correct the fields marked below.")
-        return flag_detail(request, public_id, forms=unbound, status=400)
+        return flag_detail(request, public_id, forms=shown, status=400)
     try:
-        ACTIONS[action](request, flag, form.cleaned_data)
+        ACTIONS[action](request, flag, form.input)
+    except InputInvalid as exc:  # the service's own check (the active rule set's limit)
+        add_input_errors(form, exc)
+        messages.error(request, "Nothing was changed: correct the fields marked below.")
+        return flag_detail(request, public_id, forms=shown, status=400)
     except (DomainError, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return flag_detail(request, public_id, forms=unbound, status=400)
+        return flag_detail(request, public_id, forms=shown, status=400)
     messages.success(request, DONE[action])
     if action == "comment":
         return redirect("flag-detail", public_id=flag.public_id)

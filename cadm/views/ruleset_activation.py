@@ -1,12 +1,11 @@
 """Activating a rule-set version, after a page that says what will happen: the version that
 retires, the parameter diff against it, the latest impact preview (or that none was run), a
 warning when the version changes no parameter, and a box to tick. The version page shows
-the same preview summary (`preview_summary`) while the version awaits approval or activation.
+the same preview summary (cadm.selectors.ruleset_review.preview_summary) while the version
+awaits approval or activation.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,44 +17,12 @@ from cadm.forms.ruleset_activation import ActivationConfirmForm
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors import rulesets as sel
+from cadm.selectors.ruleset_review import is_identical_copy, preview_summary
 from cadm.services import rulesets
-from cadm.services.impact import impact_totals
 
 from .access import requires
 
 State = RuleSetVersion.State
-
-
-@dataclass(frozen=True)
-class PreviewSummary:
-    """The latest preview of a version, as a committee reads it before deciding."""
-
-    version: RuleSetVersion
-    job: JobRun | None
-    is_stale: bool = False  # run on other parameters (the draft changed afterwards)
-    # Activated after the preview ran: the preview compared with the flags of before.
-    activated_since: RuleSetVersion | None = None
-    totals: dict[str, int] = field(default_factory=dict)
-
-
-def preview_summary(version: RuleSetVersion, active: RuleSetVersion | None) -> PreviewSummary:
-    job = sel.ruleset_jobs(version, sel.PREVIEW_KIND).first()
-    if job is None:
-        return PreviewSummary(version, None)
-    moved = (active if active and active.pk != version.pk and active.activated_at
-             and active.activated_at > job.created_at else None)
-    return PreviewSummary(
-        version, job,
-        # The same test as the preview page: a preview records the digest of the parameters
-        # it ran with (an old one without a digest cannot say, so it counts as stale).
-        is_stale=job.params.get("params_digest") != sel.params_digest(version.params),
-        activated_since=moved, totals=impact_totals((job.result or {}).get("rules", {})))
-
-
-def is_identical_copy(version: RuleSetVersion, active: RuleSetVersion | None) -> bool:
-    """Same parameters as the active version: activating it changes no flag's content, it
-    only records the new version number on every flag."""
-    return bool(active and active.pk != version.pk and version.params == active.params)
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,7 +37,7 @@ def ruleset_activate(request, number):
         messages.error(request, " ".join(form.errors["confirm"]))
         return _page(request, version, form, status=400)
     try:
-        job = rulesets.ruleset_activate(actor=request.user, version=version)
+        job = rulesets.ruleset_activate(actor=request.user, version=version, data=form.input)
     except (DomainError, PermissionDenied, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         status = 403 if isinstance(exc, PermissionDenied) else 400

@@ -7,11 +7,8 @@ public id, name, MRN or link to a patient page. Activation has its own confirmat
 (ruleset_activation.py).
 """
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -19,16 +16,22 @@ from django.views.decorators.http import require_POST
 from cadm.exceptions import ConcurrentEdit, DomainError
 from cadm.forms.rulesets import CloneForm, ReviewForm, RuleSetDraftForm, errors_from
 from cadm.forms.submissions import OnceForm
+from cadm.inputs import InputInvalid
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors import metrics
 from cadm.selectors import rulesets as sel
 from cadm.selectors.jobs import cohort_status
+from cadm.selectors.ruleset_review import (
+    impact_rows,
+    is_identical_copy,
+    preview_summary,
+    ruleset_compared_with,
+)
 from cadm.services import preview, rulesets
 
 from .access import requires
 from .jobs import job_started_message
-from .ruleset_activation import is_identical_copy, preview_summary
 from .ruleset_metrics import metrics_context, metrics_status
 
 State = RuleSetVersion.State
@@ -59,7 +62,8 @@ def ruleset_list(request):
 def ruleset_detail(request, number, review_form=None, status=200):
     version = _version(number)
     active = _active_or_none()
-    against, why = _compared_with(request, version, active)
+    against, why = ruleset_compared_with(version, active,
+                                         against=request.GET.get("against", ""))
     activation = sel.ruleset_jobs(version, sel.ACTIVATE_KIND).first()
     cohort = cohort_status(active) if version == active else None
     window = metrics_context(request, version)
@@ -82,53 +86,16 @@ def ruleset_detail(request, number, review_form=None, status=200):
 _DECIDING = (State.AWAITING_APPROVAL, State.APPROVED)
 
 
-def _compared_with(request, version, active) -> tuple[RuleSetVersion | None, str]:
-    """The version to diff against, and why (said in the heading). ?against=N if asked;
-    else what this version changes in the cohort's rules: an active or retired version
-    against the version it replaced, one not yet activated against the active version it
-    would replace, a rejected one against the version that was active when it was rejected
-    (what it would have replaced). `based_on` is the fallback: it says only where the
-    parameters were copied from, which need not be what was or is in use."""
-    number = _version_number(request.GET.get("against", ""))
-    if number is not None:
-        return RuleSetVersion.objects.filter(number=number).first(), "chosen"
-    if version.state in (State.ACTIVE, State.RETIRED) and version.replaces_id:
-        return version.replaces, "replaced"
-    if version.state in (State.DRAFT, State.AWAITING_APPROVAL, State.APPROVED) and active:
-        return active, "would_replace"
-    if version.state == State.REJECTED and version.rejected_at:
-        then = _active_at(version.rejected_at)
-        if then is not None:
-            return then, "active_when_rejected"
-    return version.based_on, "based_on"
-
-
-def _active_at(moment) -> RuleSetVersion | None:
-    """The version that was active at `moment`, from the activation and retirement times
-    (version 1, created active by a migration, is active from its creation)."""
-    return (RuleSetVersion.objects
-            .filter(state__in=(State.ACTIVE, State.RETIRED))
-            .filter(Q(activated_at__lte=moment) | Q(activated_at__isnull=True,
-                                                   created_at__lte=moment))
-            .filter(Q(retired_at__isnull=True) | Q(retired_at__gt=moment))
-            .order_by(F("activated_at").desc(nulls_last=True), "-number").first())
-
-
-def _version_number(text: str) -> int | None:
-    """A version number typed in ASCII digits, else None. Not str.isdigit(): it accepts "²",
-    which int() refuses; and nine digits at most, so the database's integer never overflows."""
-    if re.fullmatch(r"[0-9]{1,9}", text):
-        return int(text)
-    return None
-
-
 @require_POST
 @requires(Perm.RULESET_MANAGE)
 def ruleset_clone(request, number):
+    source = _version(number)
     form = CloneForm(request.POST)
-    note = form.cleaned_data["change_note"] if form.is_valid() else ""
-    draft = rulesets.ruleset_draft_clone(actor=request.user, source=_version(number),
-                                         change_note=note)
+    if not form.is_valid():  # a note too long: said, not dropped
+        messages.error(request, "No draft was created. " + " ".join(
+            m for errors in form.errors.values() for m in errors))
+        return redirect("ruleset-detail", number=number)
+    draft = rulesets.ruleset_draft_clone(actor=request.user, source=source, data=form.input)
     messages.success(request, f"Draft v{draft.number} created from v{number}.")
     return redirect("ruleset-edit", number=draft.number)
 
@@ -145,12 +112,12 @@ def ruleset_edit(request, number):
     if request.method == "POST" and form.is_valid():
         try:
             rulesets.ruleset_draft_update(actor=request.user, version=version,
-                                          params=form.params(),
-                                          change_note=form.cleaned_data["change_note"],
-                                          expected_version=once.version())
+                                          data=form.input, expected_version=once.version())
         except ConcurrentEdit as exc:
             form.add_error(None, str(exc))
             once = once.refresh(exc.version)
+        except InputInvalid as exc:
+            form.add_parse_errors(exc)
         except ValidationError as exc:
             errors_from(form, exc)
         else:
@@ -166,15 +133,17 @@ def ruleset_edit(request, number):
 
 
 # Activation is not one of them: it asks for a confirmation first (ruleset_activation.py),
-# and its URL comes before these in cadm/urls.py, so a POST here cannot skip it.
+# and its URL comes before these in cadm/urls.py, so a POST here cannot skip it. Approve and
+# reject take the typed input their form parsed (cadm.inputs.rulesets); the others no values.
 ACTIONS = {
-    "submit": (lambda r, v, c: rulesets.ruleset_submit(actor=r.user, version=v),
+    "submit": (lambda r, v, data: rulesets.ruleset_submit(actor=r.user, version=v),
                "v{n} submitted: another rules admin can now approve or reject it."),
-    "approve": (lambda r, v, c: rulesets.ruleset_approve(actor=r.user, version=v, comment=c),
+    "approve": (lambda r, v, data: rulesets.ruleset_approve(actor=r.user, version=v, data=data),
                 "v{n} approved: it can now be activated."),
-    "reject": (lambda r, v, c: rulesets.ruleset_reject(actor=r.user, version=v, comment=c),
+    "reject": (lambda r, v, data: rulesets.ruleset_reject(actor=r.user, version=v, data=data),
                "v{n} rejected."),
-    "reevaluate": (lambda r, v, c: rulesets.ruleset_reevaluation_rerun(actor=r.user, version=v),
+    "reevaluate": (lambda r, v, data: rulesets.ruleset_reevaluation_rerun(actor=r.user,
+                                                                          version=v),
                    "The cohort is being re-evaluated with v{n} again."),
 }
 
@@ -186,11 +155,13 @@ def ruleset_act(request, number, action):
     version = _version(number)
     if action not in ACTIONS:
         raise Http404
-    form = ReviewForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    form = ReviewForm(request.POST, action=action)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return ruleset_detail(request, number, review_form=form, status=400)
     run, done = ACTIONS[action]
     try:
-        outcome = run(request, version, comment)
+        outcome = run(request, version, form.input)
     except (DomainError, PermissionDenied, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
         status = 403 if isinstance(exc, PermissionDenied) else 400
@@ -217,49 +188,9 @@ def ruleset_preview(request, number):
     job = sel.ruleset_jobs(version, sel.PREVIEW_KIND).first()
     return render(request, "cadm/rulesets/preview.html", {
         "version": version, "job": job, "can_preview": version.state in preview.PREVIEWABLE,
-        "rows": _impact_rows(job), "stale": bool(
+        "rows": impact_rows(job), "stale": bool(
             job and job.params.get("params_digest") != sel.params_digest(version.params)),
     })
-
-
-CHANGE_TITLES = {"open": "Would open", "close": "Would close",
-                 "severity": "Severity would change", "text": "Text/evidence would change",
-                 "reopen": "Quiet flag would reopen"}
-
-
-def _impact_rows(job: JobRun | None) -> list[dict]:
-    """Per rule: its counts (cadm/services/impact.py) and its sample cases ready to show,
-    numbered per rule and change. Rules with a change first, then the unchanged ones;
-    alphabetical within each."""
-    rules = (job.result or {}).get("rules", {}) if job else {}
-    rows = []
-    for code, impact in rules.items():
-        samples = []
-        for change, title in CHANGE_TITLES.items():
-            # Previews run before samples carried values held public ids: never shown.
-            cases = [s for s in impact.get("samples", {}).get(change, []) if isinstance(s, dict)]
-            if cases:
-                samples.append({"change": change, "title": title, "count": impact.get(change, 0),
-                                "cases": [{**s, "n": n, "evidence": _evidence_rows(s)}
-                                          for n, s in enumerate(cases, 1)]})
-        rows.append({"code": code, "impact": impact, "samples": samples,
-                     "wording_only": impact.get("text", 0) - impact.get("evidence", 0),
-                     "changed": any(impact.get(change) for change in CHANGE_TITLES)})
-    return sorted(rows, key=lambda row: (not row["changed"], row["code"]))
-
-
-def _evidence_rows(sample: dict) -> list[tuple[str, str | None, str | None, bool]]:
-    """The evidence side by side by label: (label, "value (date)" of the live flag, with
-    the version, whether they differ). A label given twice on a side is one row."""
-    def by_label(items) -> dict[str, str]:
-        shown: dict[str, list[str]] = {}
-        for label, value, day in items or ():
-            shown.setdefault(label, []).append(f"{value} ({day})" if day else value)
-        return {label: "; ".join(values) for label, values in shown.items()}
-
-    before, after = by_label(sample.get("before")), by_label(sample.get("after"))
-    return [(label, before.get(label), after.get(label), before.get(label) != after.get(label))
-            for label in dict.fromkeys([*before, *after])]
 
 
 @require_POST

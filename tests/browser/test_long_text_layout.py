@@ -104,9 +104,9 @@ def _flag_with_comments(patient, reviewer):
 def _rejected_version(author):
     reviewer = UserFactory(username="reviewer", role="rules_admin")
     draft = rulesets.ruleset_draft_clone(actor=author, source=RuleSetVersion.objects.get(number=1),
-                                         change_note=run("G"))
+                                         data={"change_note": run("G")})
     rulesets.ruleset_submit(actor=author, version=draft)
-    return rulesets.ruleset_reject(actor=reviewer, version=draft, comment=run("W"))
+    return rulesets.ruleset_reject(actor=reviewer, version=draft, data={"comment": run("W")})
 
 
 def close_the_plan(data) -> None:

@@ -87,12 +87,13 @@ def test_thresholds_follow_the_active_rule_set(rheum_client, lung_patient, site)
     active = RuleSetVersion.objects.get(state="active")
     draft = rulesets.ruleset_draft_clone(actor=author, source=active)
     draft = rulesets.ruleset_draft_update(
-        actor=author, version=draft, change_note="Test thresholds.",
-        params={**draft.params, "mda5.ferritin_ng_ml": 1200.0, "lung.dlco_decline_points": 12.0,
-                "lung.mda5_pft_interval_days": 60})
+        actor=author, version=draft, data={
+            "change_note": "Test thresholds.",
+            "params": {**draft.params, "mda5.ferritin_ng_ml": 1200.0,
+                       "lung.dlco_decline_points": 12.0, "lung.mda5_pft_interval_days": 60}})
     rulesets.ruleset_submit(actor=author, version=draft)
     rulesets.ruleset_approve(actor=approver, version=draft)
-    rulesets.ruleset_activate(actor=approver, version=draft)
+    rulesets.ruleset_activate(actor=approver, version=draft, data={"confirm": True})
     data = lung_json(rheum_client, lung_patient)
     assert data["rule_set_version"] == draft.number
     assert series(data, "ferritin")["thresholds"][0]["value"] == 1200.0

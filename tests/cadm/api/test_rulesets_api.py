@@ -29,8 +29,9 @@ def second_admin(site):
 
 @pytest.fixture
 def draft(rules_admin):
-    return rulesets.ruleset_draft_clone(actor=rules_admin, source=RuleSetVersion.objects.get(
-        number=1), change_note="Lower the ferritin threshold.")
+    return rulesets.ruleset_draft_clone(actor=rules_admin,
+                                        source=RuleSetVersion.objects.get(number=1),
+                                        data={"change_note": "Lower the ferritin threshold."})
 
 
 def _etag(client, number):
@@ -387,7 +388,7 @@ def test_list_and_detail_constant(rules_admin, second_admin):
     for _ in range(6):
         version = draft_with(rules_admin, **{FERRITIN_KEY: 1100.0})
         rulesets.ruleset_submit(actor=rules_admin, version=version)
-        rulesets.ruleset_reject(actor=second_admin, version=version, comment="No")
+        rulesets.ruleset_reject(actor=second_admin, version=version, data={"comment": "No"})
     rulesets.ruleset_submit(actor=rules_admin, version=first)
     rulesets.ruleset_approve(actor=second_admin, version=first)
     assert query_count(client, f"{BASE}/") == few_list

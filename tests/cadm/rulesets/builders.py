@@ -35,15 +35,16 @@ def draft_with(author, **changes) -> RuleSetVersion:
     dict through `**{"mda5.ferritin_ng_ml": 1000.0}`)."""
     active = RuleSetVersion.objects.get(state="active")
     draft = rulesets.ruleset_draft_clone(actor=author, source=active)
-    return rulesets.ruleset_draft_update(actor=author, version=draft,
-                                         params={**draft.params, **changes},
-                                         change_note="Lower the ferritin threshold.")
+    return rulesets.ruleset_draft_update(
+        actor=author, version=draft,
+        data={"params": {**draft.params, **changes},
+              "change_note": "Lower the ferritin threshold."})
 
 
 def approved(author, approver, **changes) -> RuleSetVersion:
     draft = draft_with(author, **changes)
     rulesets.ruleset_submit(actor=author, version=draft)
-    return rulesets.ruleset_approve(actor=approver, version=draft, comment="Agreed.")
+    return rulesets.ruleset_approve(actor=approver, version=draft, data={"comment": "Agreed."})
 
 
 def run_queued(capture, start) -> JobRun:

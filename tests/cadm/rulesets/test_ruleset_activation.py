@@ -22,7 +22,8 @@ def cohort(site, rheumatologist):
 
 
 def activate(capture, actor, version):
-    return run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version))
+    return run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version,
+                                                                 data={"confirm": True}))
 
 
 def flag_rows():
@@ -80,7 +81,7 @@ def test_a_superseded_activation_job_stops(cohort, rules_admin, second_admin,
     v2 = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     v3 = approved(second_admin, rules_admin, **{FERRITIN_KEY: 1100.0})
     with django_capture_on_commit_callbacks(execute=False):
-        stale = rulesets.ruleset_activate(actor=rules_admin, version=v2)
+        stale = rulesets.ruleset_activate(actor=rules_admin, version=v2, data={"confirm": True})
     activate(django_capture_on_commit_callbacks, rules_admin, v3)
     before = flag_rows()
     stale = job_run_execute(stale.pk)

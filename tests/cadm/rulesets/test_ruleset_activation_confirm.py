@@ -82,8 +82,8 @@ def test_a_preview_of_other_parameters_is_called_stale(
     run_queued(django_capture_on_commit_callbacks,
                lambda: preview.ruleset_preview_start(actor=rules_admin, version=draft))
     rulesets.ruleset_draft_update(actor=rules_admin, version=draft,
-                                  params={**draft.params, FERRITIN_KEY: 900.0},
-                                  change_note="Lower still.")
+                                  data={"params": {**draft.params, FERRITIN_KEY: 900.0},
+                                        "change_note": "Lower still."})
     rulesets.ruleset_submit(actor=rules_admin, version=draft)
     body = detail(admin, draft)  # awaiting approval: the reviewer sees it
     assert "This preview is stale" in body and "for the current parameters" not in body
@@ -173,7 +173,7 @@ def test_post_with_the_box_activates_and_says_so(admin, v2, second_admin,
 def test_post_on_a_version_no_longer_approved_is_refused_by_the_service(
         admin, v2, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=v2.approver, version=v2)
+        rulesets.ruleset_activate(actor=v2.approver, version=v2, data={"confirm": True})
     response = admin.post(reverse("ruleset-activate", args=[v2.number]), {"confirm": "on"})
     assert response.status_code == 400
     assert "only a version that is approved, not yet active can be activated" in \

@@ -27,7 +27,8 @@ def cohort(site, creator, ferritins):
 
 
 def activate(capture, actor, version):
-    job = run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version))
+    job = run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version,
+                                                                data={"confirm": True}))
     version.refresh_from_db()  # now active, replacing v1
     return job
 
@@ -77,7 +78,7 @@ def test_the_alarms_wait_for_the_activation_job(site, rheumatologist, rules_admi
     cohort(site, rheumatologist, [1600])
     v2 = approved(rules_admin, second_admin, **{FERRITIN_KEY: 2000.0})
     with django_capture_on_commit_callbacks(execute=False):
-        job = rulesets.ruleset_activate(actor=second_admin, version=v2)
+        job = rulesets.ruleset_activate(actor=second_admin, version=v2, data={"confirm": True})
     v2.refresh_from_db()
     report = rule_alarms(v2)
     assert (report.state, report.alarms, report.job) == ("pending", (), job)
@@ -92,7 +93,7 @@ def test_the_alarms_wait_for_the_activation_job(site, rheumatologist, rules_admi
 def v2(rules_admin, second_admin, django_capture_on_commit_callbacks):
     version = approved(rules_admin, second_admin)
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=second_admin, version=version)
+        rulesets.ruleset_activate(actor=second_admin, version=version, data={"confirm": True})
     version.refresh_from_db()
     return version
 

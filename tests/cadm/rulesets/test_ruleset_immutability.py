@@ -36,14 +36,16 @@ def reached(version, state, author, other_admin) -> RuleSetVersion:
     """The version taken to `state` through the services (the database refuses any other
     way: migration 0014)."""
     if state == State.REJECTED:
-        return rulesets.ruleset_reject(actor=other_admin, version=version, comment="No.")
+        return rulesets.ruleset_reject(actor=other_admin, version=version, data={"comment": "No."})
     if state in (State.APPROVED, State.RETIRED):
         version = rulesets.ruleset_approve(actor=other_admin, version=version)
     if state == State.RETIRED:
-        rulesets.ruleset_activate(actor=other_admin, version=version)
-        rulesets.ruleset_activate(actor=author, version=rulesets.ruleset_approve(
-            actor=other_admin, version=rulesets.ruleset_submit(
-                actor=author, version=draft_with(author, **{FERRITIN_KEY: 1100.0}))))
+        rulesets.ruleset_activate(actor=other_admin, version=version, data={"confirm": True})
+        rulesets.ruleset_activate(actor=author, data={"confirm": True},
+                                  version=rulesets.ruleset_approve(
+                                      actor=other_admin, version=rulesets.ruleset_submit(
+                                          actor=author,
+                                          version=draft_with(author, **{FERRITIN_KEY: 1100.0}))))
         version.refresh_from_db()
     return version
 

@@ -52,12 +52,12 @@ def cohort(site, rheumatologist):
         patient_reevaluate(patient.pk)
         patients[name] = patient
     flag_dismiss(actor=rheumatologist, flag=live_flag(patients["dismissed"]),
-                 reason="recipient-disagrees-evidence")
+                 data={"reason": "recipient-disagrees-evidence", "comment": "Known"})
     flag_acknowledge(actor=rheumatologist, flag=live_flag(patients["acknowledged"]))
-    flag_snooze(actor=rheumatologist, flag=live_flag(patients["snoozed"]),
-                until=TODAY + dt.timedelta(days=7), today=TODAY, comment="Review next week")
+    flag_snooze(actor=rheumatologist, flag=live_flag(patients["snoozed"]), today=TODAY,
+                data={"until": TODAY + dt.timedelta(days=7), "comment": "Review next week"})
     flag_dismiss(actor=rheumatologist, flag=live_flag(patients["steady"]),
-                 reason="recipient-disagrees-evidence")
+                 data={"reason": "recipient-disagrees-evidence", "comment": "Known"})
     return patients
 
 
@@ -118,7 +118,7 @@ def test_a_change_of_wording_only_is_counted_but_reopens_nothing(
     patient = mda5_patient(site, rheumatologist, ferritin=1200)
     patient_reevaluate(patient.pk)
     flag_dismiss(actor=rheumatologist, flag=live_flag(patient, "FLAIR_SCORE"),
-                 reason="recipient-disagrees-evidence")
+                 data={"reason": "recipient-disagrees-evidence", "comment": "Known"})
     draft = draft_with(rules_admin, **{"flair.ferritin_ng_ml": 1300.0})
     flair = preview_rules(django_capture_on_commit_callbacks, rules_admin, draft)["rules"][
         "FLAIR_SCORE"]
@@ -136,7 +136,8 @@ def test_the_preview_predicts_what_the_activation_then_does(
     totals = impact_totals(preview_rules(django_capture_on_commit_callbacks, rules_admin,
                                          version)["rules"])
     job = run_queued(django_capture_on_commit_callbacks,
-                     lambda: rulesets.ruleset_activate(actor=second_admin, version=version))
+                     lambda: rulesets.ruleset_activate(actor=second_admin, version=version,
+                                                       data={"confirm": True}))
     assert job.state == "done", job.error
     assert totals["reopen"] == job.result["reopened"] == 3
     assert totals["open"] == job.result["opened"]

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from cadm.exceptions import DomainError
+from cadm.inputs import InputInvalid
 from cadm.models import AuditEvent, JobRun, RuleSetVersion
 from cadm.rules.params import DEFAULTS
 from cadm.services import rulesets
@@ -59,10 +60,11 @@ def test_author_edits_draft_and_the_audit_row_says_what_changed(rules_admin):
 ])
 def test_invalid_values_are_refused_with_a_clear_message(rules_admin, v1, key, value, message):
     draft = rulesets.ruleset_draft_clone(actor=rules_admin, source=v1)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InputInvalid) as exc:
         rulesets.ruleset_draft_update(actor=rules_admin, version=draft,
-                                      params={**draft.params, key: value}, change_note="x")
-    assert message in " ".join(exc.value.message_dict[key])
+                                      data={"params": {**draft.params, key: value},
+                                            "change_note": "x"})
+    assert message in " ".join(exc.value.message_dict[f"params.{key}"])
     draft.refresh_from_db()
     assert draft.params == v1.params
 
@@ -70,8 +72,8 @@ def test_invalid_values_are_refused_with_a_clear_message(rules_admin, v1, key, v
 def test_only_the_author_edits_or_submits_a_draft(rules_admin, second_admin):
     draft = draft_with(rules_admin)
     with pytest.raises(PermissionDenied):
-        rulesets.ruleset_draft_update(actor=second_admin, version=draft, params=draft.params,
-                                      change_note="mine now")
+        rulesets.ruleset_draft_update(actor=second_admin, version=draft,
+                                      data={"params": draft.params, "change_note": "mine now"})
     with pytest.raises(PermissionDenied):
         rulesets.ruleset_submit(actor=second_admin, version=draft)
 
@@ -86,12 +88,12 @@ def test_full_path_draft_submit_approve_activate(rules_admin, second_admin, v1,
                                                  django_capture_on_commit_callbacks):
     draft = draft_with(rules_admin, **{FERRITIN_KEY: 1000.0})
     rulesets.ruleset_submit(actor=rules_admin, version=draft)
-    rulesets.ruleset_approve(actor=second_admin, version=draft, comment="Fine by me")
+    rulesets.ruleset_approve(actor=second_admin, version=draft, data={"comment": "Fine by me"})
     draft.refresh_from_db()
     assert draft.state == State.APPROVED and draft.approver == second_admin
     assert draft.review_comment == "Fine by me" and draft.approved_at is not None
     with django_capture_on_commit_callbacks(execute=False):
-        job = rulesets.ruleset_activate(actor=rules_admin, version=draft)
+        job = rulesets.ruleset_activate(actor=rules_admin, version=draft, data={"confirm": True})
     draft.refresh_from_db()
     v1.refresh_from_db()
     assert (draft.state, v1.state) == (State.ACTIVE, State.RETIRED)
@@ -109,7 +111,7 @@ def test_the_author_cannot_approve_or_reject_their_own_version(rules_admin):
     with pytest.raises(PermissionDenied, match="four eyes"):
         rulesets.ruleset_approve(actor=rules_admin, version=draft)
     with pytest.raises(PermissionDenied, match="four eyes"):
-        rulesets.ruleset_reject(actor=rules_admin, version=draft, comment="no")
+        rulesets.ruleset_reject(actor=rules_admin, version=draft, data={"comment": "no"})
     draft.refresh_from_db()
     assert draft.state == State.AWAITING_APPROVAL and draft.approver is None
 
@@ -123,15 +125,17 @@ def test_database_refuses_an_approver_who_is_the_author(rules_admin):
 def test_reject_needs_a_comment_and_is_final(rules_admin, second_admin):
     draft = draft_with(rules_admin)
     rulesets.ruleset_submit(actor=rules_admin, version=draft)
-    with pytest.raises(ValidationError, match="Say why"):
-        rulesets.ruleset_reject(actor=second_admin, version=draft, comment=" ")
-    rulesets.ruleset_reject(actor=second_admin, version=draft, comment="Too low; cite it.")
+    with pytest.raises(InputInvalid, match="Say why"):
+        rulesets.ruleset_reject(actor=second_admin, version=draft, data={"comment": " "})
+    rulesets.ruleset_reject(actor=second_admin, version=draft,
+                            data={"comment": "Too low; cite it."})
     draft.refresh_from_db()
     assert draft.state == State.REJECTED and draft.rejected_by == second_admin
     assert draft.review_comment == "Too low; cite it."
     for action in (lambda: rulesets.ruleset_approve(actor=second_admin, version=draft),
                    lambda: rulesets.ruleset_submit(actor=rules_admin, version=draft),
-                   lambda: rulesets.ruleset_activate(actor=second_admin, version=draft)):
+                   lambda: rulesets.ruleset_activate(actor=second_admin, version=draft,
+                                                     data={"confirm": True})):
         with pytest.raises(DomainError):
             action()
     event = AuditEvent.objects.get(action="ruleset.reject")
@@ -143,15 +147,16 @@ def _submitted(author, reviewer, state, django_capture_on_commit_callbacks):
     version = draft_with(author)
     rulesets.ruleset_submit(actor=author, version=version)
     if state == State.REJECTED:
-        rulesets.ruleset_reject(actor=reviewer, version=version, comment="no")
+        rulesets.ruleset_reject(actor=reviewer, version=version, data={"comment": "no"})
     elif state != State.AWAITING_APPROVAL:
         rulesets.ruleset_approve(actor=reviewer, version=version)
     if state in (State.ACTIVE, State.RETIRED):
         with django_capture_on_commit_callbacks(execute=False):
-            rulesets.ruleset_activate(actor=reviewer, version=version)
+            rulesets.ruleset_activate(actor=reviewer, version=version, data={"confirm": True})
     if state == State.RETIRED:
         with django_capture_on_commit_callbacks(execute=False):
-            rulesets.ruleset_activate(actor=author, version=approved(reviewer, author))
+            rulesets.ruleset_activate(actor=author, version=approved(reviewer, author),
+                                      data={"confirm": True})
     version.refresh_from_db()
     assert version.state == state
     return version
@@ -165,8 +170,8 @@ def test_a_submitted_version_cannot_be_edited_through_the_service(
     before = (dict(version.params), version.change_note)
     with pytest.raises(DomainError, match="only a version that is draft can be edited"):
         rulesets.ruleset_draft_update(actor=rules_admin, version=version,
-                                      params={**before[0], FERRITIN_KEY: 900.0},
-                                      change_note="x")
+                                      data={"params": {**before[0], FERRITIN_KEY: 900.0},
+                                            "change_note": "x"})
     version.refresh_from_db()
     assert (version.params, version.change_note) == before
 
@@ -186,8 +191,9 @@ def test_transitions_out_of_order_are_refused(rules_admin, second_admin, state, 
         "submit": lambda: rulesets.ruleset_submit(actor=rules_admin, version=draft),
         "approve": lambda: rulesets.ruleset_approve(actor=second_admin, version=draft),
         "reject": lambda: rulesets.ruleset_reject(actor=second_admin, version=draft,
-                                                  comment="no"),
-        "activate": lambda: rulesets.ruleset_activate(actor=second_admin, version=draft),
+                                                  data={"comment": "no"}),
+        "activate": lambda: rulesets.ruleset_activate(actor=second_admin, version=draft,
+                                                      data={"confirm": True}),
     }
     for name in refused:
         with pytest.raises(DomainError):
@@ -201,26 +207,26 @@ def test_active_and_retired_versions_cannot_be_activated_again(rules_admin, seco
                                                                django_capture_on_commit_callbacks):
     version = approved(rules_admin, second_admin)
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=second_admin, version=version)
+        rulesets.ruleset_activate(actor=second_admin, version=version, data={"confirm": True})
     v1.refresh_from_db()
     for target in (version, v1):
         with pytest.raises(DomainError):
-            rulesets.ruleset_activate(actor=second_admin, version=target)
+            rulesets.ruleset_activate(actor=second_admin, version=target, data={"confirm": True})
 
 
 def test_roll_back_is_a_clone_of_an_older_version_through_the_same_approval(
         rules_admin, second_admin, v1, django_capture_on_commit_callbacks):
     v2 = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=rules_admin, version=v2)
+        rulesets.ruleset_activate(actor=rules_admin, version=v2, data={"confirm": True})
     v1.refresh_from_db()
     rollback = rulesets.ruleset_draft_clone(actor=second_admin, source=v1,
-                                            change_note="Roll back to v1")
+                                            data={"change_note": "Roll back to v1"})
     assert rollback.params == v1.params and rollback.based_on == v1
     rulesets.ruleset_submit(actor=second_admin, version=rollback)
     rulesets.ruleset_approve(actor=rules_admin, version=rollback)
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=second_admin, version=rollback)
+        rulesets.ruleset_activate(actor=second_admin, version=rollback, data={"confirm": True})
     states = dict(RuleSetVersion.objects.values_list("number", "state"))
     assert states == {1: "retired", 2: "retired", 3: "active"}
 

@@ -60,7 +60,7 @@ def fixture(site, rules_admin, second_admin, v1, django_capture_on_commit_callba
     (its flags now record v2, without an action), HCQ opened for four new patients."""
     v2 = approved(rules_admin, second_admin)
     with django_capture_on_commit_callbacks(execute=False):
-        rulesets.ruleset_activate(actor=rules_admin, version=v2)
+        rulesets.ruleset_activate(actor=rules_admin, version=v2, data={"confirm": True})
     v1.refresh_from_db()
     p = [PatientFactory(site=site) for _ in range(7)]
     m = [opened(p[i], MARKERS, v1) for i in range(3)]
@@ -118,7 +118,8 @@ def test_metrics_take_a_fixed_number_of_queries(fixture, django_assert_max_num_q
 
 
 def activate(capture, actor, version):
-    return run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version))
+    return run_queued(capture, lambda: rulesets.ruleset_activate(actor=actor, version=version,
+                                                                 data={"confirm": True}))
 
 
 @pytest.mark.parametrize("v3_ferritin", [1000.0, 2000.0], ids=["identical", "silencing"])

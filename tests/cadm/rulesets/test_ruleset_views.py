@@ -250,8 +250,8 @@ def test_preview_page_says_when_the_draft_changed_since(
     with django_capture_on_commit_callbacks(execute=False):
         preview.ruleset_preview_start(actor=rules_admin, version=draft)
     rulesets.ruleset_draft_update(actor=rules_admin, version=draft,
-                                  params={**draft.params, FERRITIN_KEY: 900.0},
-                                  change_note="again")
+                                  data={"params": {**draft.params, FERRITIN_KEY: 900.0},
+                                        "change_note": "again"})
     client.force_login(rules_admin)
     body = client.get(reverse("ruleset-preview", args=[draft.number])).content.decode()
     assert "The draft has changed since this preview" in body
@@ -278,7 +278,7 @@ def test_list_shows_the_alarm_of_a_rule_gone_silent(admin_client, site, rheumato
     patient_reevaluate(patient.pk)  # MDA5_RPILD_MARKERS under v1
     version = approved(rules_admin, second_admin, **{FERRITIN_KEY: 2000.0})
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        job = rulesets.ruleset_activate(actor=second_admin, version=version)
+        job = rulesets.ruleset_activate(actor=second_admin, version=version, data={"confirm": True})
     assert len(queued) == 1
     job_run_execute(job.pk)
     body = admin_client.get(reverse("ruleset-list")).content.decode()
@@ -304,12 +304,12 @@ def test_detail_page_offers_the_next_step_of_each_state(
     if state != "draft":
         rulesets.ruleset_submit(actor=rules_admin, version=version)
     if state == "rejected":
-        rulesets.ruleset_reject(actor=second_admin, version=version, comment="Cite it.")
+        rulesets.ruleset_reject(actor=second_admin, version=version, data={"comment": "Cite it."})
     if state in ("approved", "retired"):
         rulesets.ruleset_approve(actor=second_admin, version=version)
     if state == "retired":
         with django_capture_on_commit_callbacks(execute=False):
-            rulesets.ruleset_activate(actor=second_admin, version=version)
+            rulesets.ruleset_activate(actor=second_admin, version=version, data={"confirm": True})
         version = RuleSetVersion.objects.get(number=1)
     client.force_login(rules_admin if viewer == "author" else second_admin)
     response = client.get(reverse("ruleset-detail", args=[version.number]))
@@ -334,20 +334,21 @@ def lineage(rules_admin, second_admin, v1, django_capture_on_commit_callbacks):
     replaced v2 and is active; v5 is not yet activated."""
     def clone(ferritin):
         draft = rulesets.ruleset_draft_clone(actor=rules_admin, source=v1)
-        return rulesets.ruleset_draft_update(actor=rules_admin, version=draft,
-                                             params={**draft.params, FERRITIN_KEY: ferritin},
-                                             change_note=f"Ferritin {ferritin}")
+        return rulesets.ruleset_draft_update(
+            actor=rules_admin, version=draft,
+            data={"params": {**draft.params, FERRITIN_KEY: ferritin},
+                  "change_note": f"Ferritin {ferritin}"})
 
     def activate(version):
         rulesets.ruleset_submit(actor=rules_admin, version=version)
         rulesets.ruleset_approve(actor=second_admin, version=version)
         with django_capture_on_commit_callbacks(execute=False):
-            rulesets.ruleset_activate(actor=second_admin, version=version)
+            rulesets.ruleset_activate(actor=second_admin, version=version, data={"confirm": True})
 
     activate(clone(1000.0))
     v3 = clone(1200.0)
     rulesets.ruleset_submit(actor=rules_admin, version=v3)
-    rulesets.ruleset_reject(actor=second_admin, version=v3, comment="Cite the source.")
+    rulesets.ruleset_reject(actor=second_admin, version=v3, data={"comment": "Cite the source."})
     activate(clone(1100.0))
     clone(900.0)
     return {v.number: v for v in RuleSetVersion.objects.all()}

@@ -74,7 +74,8 @@ def test_a_dismissed_flag_stays_quiet_until_its_evidence_changes(mda5_patient, d
     ferritin(mda5_patient, dt.date(2026, 3, 1), 1600)
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
     flag = live(mda5_patient)["MDA5_RPILD_MARKERS"]
-    flag_dismiss(actor=dermatologist, flag=flag, reason="need-more-info", comment="repeat")
+    flag_dismiss(actor=dermatologist, flag=flag,
+                 data={"reason": "need-more-info", "comment": "repeat"})
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF + dt.timedelta(days=1))
     assert live(mda5_patient)["MDA5_RPILD_MARKERS"].state == "dismissed"
     ferritin(mda5_patient, dt.date(2026, 3, 11), 2900)  # a new, worse value
@@ -90,7 +91,7 @@ def test_partial_progress_does_not_reopen_a_dismissed_flag(mda5_patient, dermato
     nothing worse happened, so the reviewer's decision stands."""
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
     flag_dismiss(actor=dermatologist, flag=live(mda5_patient)["LUNG_BASELINE_MISSING"],
-                 reason="action-completed", comment="CT booked")
+                 data={"reason": "action-completed", "comment": "CT booked"})
     PftFactory(patient=mda5_patient, observed_on=dt.date(2025, 10, 1))
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
     flag = live(mda5_patient)["LUNG_BASELINE_MISSING"]
@@ -111,8 +112,8 @@ def test_acknowledged_flag_reopens_on_new_evidence(mda5_patient, dermatologist):
 def test_snooze_ends_on_its_date(mda5_patient, dermatologist):
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
     flag = live(mda5_patient)["LUNG_BASELINE_MISSING"]
-    flag_snooze(actor=dermatologist, flag=flag, until=AS_OF + dt.timedelta(days=7), today=AS_OF,
-                comment="CT booked")
+    flag_snooze(actor=dermatologist, flag=flag, today=AS_OF,
+                data={"until": AS_OF + dt.timedelta(days=7), "comment": "CT booked"})
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF + dt.timedelta(days=7))
     assert live(mda5_patient)["LUNG_BASELINE_MISSING"].state == "snoozed"
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF + dt.timedelta(days=8))
@@ -121,19 +122,19 @@ def test_snooze_ends_on_its_date(mda5_patient, dermatologist):
 
 
 def test_snooze_must_end_after_today(mda5_patient, dermatologist):
-    from django.core.exceptions import ValidationError
+    from cadm.inputs import InputInvalid
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
-    with pytest.raises(ValidationError, match="is outside the accepted range"):
+    with pytest.raises(InputInvalid, match="is outside the accepted range"):
         flag_snooze(actor=dermatologist, flag=live(mda5_patient)["LUNG_BASELINE_MISSING"],
-                    until=AS_OF, today=AS_OF, comment="x")
+                    today=AS_OF, data={"until": AS_OF, "comment": "x"})
 
 
 def test_dismiss_needs_a_cds_hooks_reason(mda5_patient, dermatologist):
-    from django.core.exceptions import ValidationError
+    from cadm.inputs import InputInvalid
     patient_reevaluate(mda5_patient.pk, as_of=AS_OF)
-    with pytest.raises(ValidationError, match="is not one of"):
+    with pytest.raises(InputInvalid, match="is not one of"):
         flag_dismiss(actor=dermatologist, flag=live(mda5_patient)["LUNG_BASELINE_MISSING"],
-                     reason="because", comment="x")
+                     data={"reason": "because", "comment": "x"})
 
 
 def test_evaluation_runs_after_a_write_commits(rheumatologist, mda5_patient,

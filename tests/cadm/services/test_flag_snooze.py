@@ -4,9 +4,9 @@ severity is a rule-set parameter (snooze.max_days.<severity>)."""
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from cadm.inputs import InputInvalid
 from cadm.models import Flag
 from cadm.rules.params import DEFAULTS
 from cadm.services.evaluation import patient_reevaluate
@@ -31,13 +31,13 @@ def test_the_longest_snooze_per_severity(flag, dermatologist, severity):
     flag.refresh_from_db()
     days = DEFAULTS[f"snooze.max_days.{severity}"]
     for too_far in (TODAY + dt.timedelta(days=days + 1), dt.date(9999, 12, 31), TODAY):
-        with pytest.raises(ValidationError) as refused:
-            flag_snooze(actor=dermatologist, flag=flag, until=too_far, today=TODAY,
-                        comment="x")
+        with pytest.raises(InputInvalid) as refused:
+            flag_snooze(actor=dermatologist, flag=flag, today=TODAY,
+                        data={"until": too_far, "comment": "x"})
         assert f"for a {severity} flag: 2026-06-02 to " \
-               f"{(TODAY + dt.timedelta(days=days)).isoformat()}" in refused.value.messages[0]
-    flag_snooze(actor=dermatologist, flag=flag, until=TODAY + dt.timedelta(days=days),
-                today=TODAY, comment="CT booked")
+               f"{(TODAY + dt.timedelta(days=days)).isoformat()}" in refused.value.first()[1]
+    flag_snooze(actor=dermatologist, flag=flag, today=TODAY,
+                data={"until": TODAY + dt.timedelta(days=days), "comment": "CT booked"})
     assert flag.state == "snoozed"
 
 
@@ -47,10 +47,10 @@ def test_the_maximum_follows_the_active_rule_set(flag, dermatologist, site,
     approver = UserFactory(username="ruleadmin2", role="rules_admin", sites=[site])
     version = approved(author, approver, **{"snooze.max_days.critical": 3})
     with django_capture_on_commit_callbacks(execute=False):  # the cohort job is not needed
-        ruleset_activate(actor=approver, version=version)
-    with pytest.raises(ValidationError, match="at most 3 days"):
-        flag_snooze(actor=dermatologist, flag=flag, until=TODAY + dt.timedelta(days=4),
-                    today=TODAY, comment="x")
+        ruleset_activate(actor=approver, version=version, data={"confirm": True})
+    with pytest.raises(InputInvalid, match="at most 3 days"):
+        flag_snooze(actor=dermatologist, flag=flag, today=TODAY,
+                    data={"until": TODAY + dt.timedelta(days=4), "comment": "x"})
 
 
 def test_the_page_refuses_a_snooze_to_9999(derm_client, flag):
