@@ -26,9 +26,9 @@ class MethodPerms:
     """One URL, two permissions: reading needs the view's `required_perm`, writing its
     `write_perm` (a Perm; the service then checks the finer ones itself)."""
 
-    write_perm: Perm
+    write_perm: Perm | None = None  # None: no write here (the method is then a 405)
 
     def check_permissions(self, request):
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and self.write_perm is not None:
             self.required_perm = self.write_perm
         super().check_permissions(request)

@@ -243,3 +243,11 @@ def test_a_row_of_another_patient_is_a_404(visit, site, rheumatologist):
     assert client.get(_url(other, f"visits/{visit.public_id}/")).status_code == 404
     assert client.post(_url(other, f"results/labs/{lab.public_id}/entered-in-error/"),
                        {"reason": "x"}, format="json").status_code == 404
+
+
+def test_a_write_method_on_a_read_only_row_is_a_405(visit, patient, rheumatologist):
+    lab = LabResult.objects.get(visit=visit)
+    client = token_client(rheumatologist)
+    response = client.delete(_url(patient, f"results/labs/{lab.public_id}/"))
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
