@@ -47,3 +47,16 @@ def test_token_list_and_me_constant(django_assert_max_num_queries, rheumatologis
         assert query_count(client, path) == few
     with django_assert_max_num_queries(8):
         client.get("/api/v1/patients/")
+
+
+def test_visit_and_result_details_constant_with_history(rheumatologist, patient):
+    """A visit's detail and one result's detail, with 1 and with 11 visits of history."""
+    client = token_client(rheumatologist)
+    visit = VisitFactory(patient=patient)
+    lab = LabResultFactory(patient=patient, visit=visit)
+    urls = [f"/api/v1/patients/{patient.public_id}/visits/{visit.public_id}/",
+            f"/api/v1/patients/{patient.public_id}/results/labs/{lab.public_id}/"]
+    before = [query_count(client, url) for url in urls]
+    for _ in range(10):
+        LabResultFactory(patient=patient, visit=VisitFactory(patient=patient))
+    assert [query_count(client, url) for url in urls] == before
