@@ -281,7 +281,9 @@ class ScreeningReopenSerializer(serializers.Serializer):
 
 def _component(item: ScreeningItem, code, problems: dict) -> ScreeningComponent | None:
     components = {c.code: c for c in item.components.all()}
-    if code in components:
+    if "component" in problems:  # not one value (a list, an object): said already
+        return None
+    if isinstance(code, str) and code in components:
         return components[code]
     accepted = ", ".join(components)
     problems["component"] = [

@@ -202,6 +202,8 @@ def test_bad_test_entries_are_400_by_field_with_the_pages_message(high, rheumato
          "Date done: '20250101' is not a valid date; accepted: a date as YYYY-MM-DD."),
         ({**done(component), "result": ["finding"]}, "result",
          "Result: a list or an object is not accepted; send one value."),
+        ({**done(component), "component": {"code": "ct"}}, "component",
+         "Component: a list or an object is not accepted; send one value."),
     ]
     for body, field, message in cases:
         response = client.post(record_url(patient, item), body, format="json")
