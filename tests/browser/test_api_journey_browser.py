@@ -81,7 +81,7 @@ def test_an_ehr_feeds_the_api_and_the_clinician_sees_the_same_state(
     lung = codes["LUNG_BASELINE_MISSING"]
 
     status, acknowledged, _ = ehr.call("POST", f"/flags/{lung['id']}/acknowledge/",
-                                       {"note": "HRCT and PFT booked"})
+                                       {"comment": "HRCT and PFT booked"})
     assert status == 200, acknowledged
     assert acknowledged["state"] == "acknowledged"
     status, state, _ = ehr.call("GET", f"/patients/{patient['id']}/state/")

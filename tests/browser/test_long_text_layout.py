@@ -17,6 +17,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page
 
+from cadm.inputs.rulesets import NOTE_MAX
 from cadm.models import (
     EyeExam,
     FlagAction,
@@ -102,11 +103,13 @@ def _flag_with_comments(patient, reviewer):
 
 
 def _rejected_version(author):
+    """The longest note and comment the services accept (cadm.inputs.rulesets.NOTE_MAX)."""
     reviewer = UserFactory(username="reviewer", role="rules_admin")
     draft = rulesets.ruleset_draft_clone(actor=author, source=RuleSetVersion.objects.get(number=1),
-                                         data={"change_note": run("G")})
+                                         data={"change_note": run("G", NOTE_MAX)})
     rulesets.ruleset_submit(actor=author, version=draft)
-    return rulesets.ruleset_reject(actor=reviewer, version=draft, data={"comment": run("W")})
+    return rulesets.ruleset_reject(actor=reviewer, version=draft,
+                                   data={"comment": run("W", NOTE_MAX)})
 
 
 def close_the_plan(data) -> None:
