@@ -119,9 +119,6 @@ class RuleSetDraftForm(_InputForm):
             for problem in problems:
                 self.add_error(target, ValidationError(problem.message, code=problem.code))
 
-    def params(self) -> dict:
-        return dict(self.input.params) if self.input else {}
-
 
 class CloneForm(_InputForm):
     change_note = forms.CharField(required=False, max_length=NOTE_MAX,
