@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         "MuscleStudyKindEnum": "cadm.rules.vocabulary.MUSCLE_STUDY_KINDS",
         "AntibodyResultEnum": "cadm.rules.vocabulary.ANTIBODY_RESULTS",
         "CancerScreeningResultEnum": "screening.models.CancerScreeningRecord.Result",
+        "LungScheduleStatusEnum": "cadm.api.derived.LUNG_SCHEDULE_STATUSES",
+        "RecordStatusEnum": "cadm.models.status.RecordStatus",
     },
 }
 

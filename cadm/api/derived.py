@@ -66,9 +66,13 @@ class _PlanItem(serializers.Serializer):
     done_on = serializers.DateField(allow_null=True)
 
 
+# monitoring.schedule.ScheduleView.status (named here: cadm imports no other app).
+LUNG_SCHEDULE_STATUSES = ["overdue", "due_soon", "scheduled", "baseline_missing",
+                          "not_applicable"]
+
+
 class _LungSchedule(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["overdue", "due_soon", "scheduled",
-                                              "baseline_missing", "not_applicable"])
+    status = serializers.ChoiceField(choices=LUNG_SCHEDULE_STATUSES)
     explanation = serializers.CharField(help_text="As the patient page's lung panel says it")
     interval_days = serializers.IntegerField(allow_null=True)
     reason = serializers.CharField(allow_blank=True)

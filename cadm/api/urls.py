@@ -7,7 +7,6 @@ from rest_framework.views import APIView
 from . import audit, derived, flags, jobs, me, patients, record_detail, records, tokens
 from . import rulesets_read as rs_read
 from . import rulesets_write as rs_write
-from . import screening as screening_api
 from .permissions import ANY_USER
 
 
@@ -31,16 +30,8 @@ v1 = [
          name="api-patient-detail"),
     path("patients/<uuid:public_id>/state/", derived.PatientState.as_view(),
          name="api-patient-state"),
-    path("patients/<uuid:public_id>/screening/", screening_api.Screening.as_view(),
-         name="api-patient-screening"),
-    path("patients/<uuid:public_id>/screening/items/<uuid:item_id>/record/",
-         screening_api.ScreeningTestRecord.as_view(), name="api-patient-screening-record"),
-    path("patients/<uuid:public_id>/screening/outcome/", screening_api.screening_outcome,
-         name="api-patient-screening-outcome"),
-    path("patients/<uuid:public_id>/screening/close/", screening_api.screening_close,
-         name="api-patient-screening-close"),
-    path("patients/<uuid:public_id>/screening/reopen/", screening_api.screening_reopen,
-         name="api-patient-screening-reopen"),
+    # The screening app's own routes (cadm imports no other app: included by name).
+    path("", include("screening.api_urls")),
     path("audit/", audit.AuditList.as_view(), name="api-audit-list"),
     path("patients/<uuid:public_id>/visits/", records.VisitList.as_view(),
          name="api-patient-visits"),

@@ -11,9 +11,10 @@ what needs the stored plan (a finding awaiting the outcome, a test already done,
 already closed: 409), write the history and the audit row, and re-evaluate the patient. Each
 takes an Idempotency-Key, so a retried request acts once.
 
-The screening app owns these models and services; cadm's API is the one place the REST routes
-live, so this module is the exception to "cadm never imports screening" that the URL include
-of screening's pages (cadm/urls.py) already is."""
+The module lives in the screening app, beside the models and services it serves; cadm's API
+includes its routes by name (screening/api_urls.py), as cadm/urls.py includes the pages, so
+cadm imports no other app. The API's shared parts (idempotency, errors, permissions) are
+cadm's."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cadm.api.idempotency import idempotent
 from cadm.inputs import (
     Context,
     InputInvalid,
@@ -54,8 +56,6 @@ from screening.services import (
     screening_plan_close,
     screening_plan_reopen,
 )
-
-from .idempotency import idempotent
 
 
 def _today():
