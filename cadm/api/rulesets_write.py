@@ -74,7 +74,12 @@ def _body(request, shape: type[serializers.Serializer] | None) -> dict:
     body = request.data
     if not isinstance(body, dict):
         raise ValidationError("The body must be a JSON object.")
-    unknown = unknown_fields(body, list(shape().fields) if shape else [])
+    if shape is None:
+        if body:
+            raise ValidationError({name: ["Unknown field; this action takes no values."]
+                                   for name in sorted(body)})
+        return body
+    unknown = unknown_fields(body, list(shape().fields))
     if unknown:
         raise ValidationError(unknown)
     return body

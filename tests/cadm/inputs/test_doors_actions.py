@@ -178,3 +178,33 @@ def test_an_activation_unconfirmed_is_refused_in_the_same_words(rules_admin, sec
     assert api_door(token_client(second_admin), f"/api/v1/rulesets/{version.number}/activate/",
                     {}) == ("confirm", CONFIRM_REQUIRED)
     assert RuleSetVersion.objects.get(pk=version.pk).state == "approved"
+
+
+# ------------------------------------------------------------------- the API's JSON bodies
+
+@pytest.mark.parametrize(("path", "body", "fields"), [
+    ("flags/{flag}/acknowledge/", {"note": "booked"}, {"note": ["Unknown field; accepted: "
+                                                                "comment."]}),
+    ("flags/{flag}/snooze/", {"until": "2026-06-02", "comment": "x", "days": 3},
+     {"days": ["Unknown field; accepted: until, comment."]}),
+    ("rulesets/1/clone/", {"note": "x"}, {"note": ["Unknown field; accepted: change_note."]}),
+    ("rulesets/1/submit/", {"comment": "x"}, {"comment": ["Unknown field; this action takes "
+                                                          "no values."]}),
+])
+def test_a_misspelt_field_is_refused_not_dropped(path, body, fields, flag, rheumatologist,
+                                                 rules_admin):
+    user = rules_admin if path.startswith("rulesets") else rheumatologist
+    response = token_client(user).post(f"/api/v1/{path.format(flag=flag.public_id)}", body,
+                                       format="json")
+    assert response.status_code == 400 and response.json()["error"]["fields"] == fields
+    assert Flag.objects.get(pk=flag.pk).state == "open"
+    assert RuleSetVersion.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["flags/{flag}/comment/", "rulesets/1/clone/"])
+def test_a_body_that_is_not_an_object_is_refused(path, flag, rheumatologist, rules_admin):
+    user = rules_admin if path.startswith("rulesets") else rheumatologist
+    response = token_client(user).post(f"/api/v1/{path.format(flag=flag.public_id)}",
+                                       ["comment"], format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "The body must be a JSON object."
