@@ -38,7 +38,10 @@ the vocabularies, weight and MMT-8 within §6.2). The other results of a day fol
 (cadm.inputs.results): an autoantibody (`AutoantibodyInput`: vocabularies, grade 1–3), a
 muscle study (`MuscleStudyInput`: histology findings on a biopsy only), a skin biopsy
 (`SkinBiopsyInput`) and a retinal screening (`EyeExamInput`), each with its date, when the
-door sends one, against birth and today. Cancer screening (cadm.inputs.screening): a panel's
+door sends one, against birth and today. The lung results (cadm.inputs.lung): a pulmonary
+function test (`PftInput`), an HRCT (`HrctInput`: findings from the vocabulary), a 6-minute
+walk (`SixMinuteWalkInput`: nadir not above rest), each number within §6.2, and the PPF
+judgement (`PpfAssessmentInput`: yes or no). Cancer screening (cadm.inputs.screening): a panel's
 result row (`CancerScreeningInput`), a test of a plan item done (`ScreeningTestInput`: date
 and result together), the outcome of a finding (`ScreeningOutcomeInput`) and the end and
 resumption of screening (`ScreeningCloseInput`, `ScreeningReopenInput`: a reason required).
@@ -54,6 +57,7 @@ from .base import Context, InputInvalid
 from .corrections import EnteredInErrorInput
 from .flags import AcknowledgeInput, CommentInput, DismissInput, SnoozeInput
 from .labs import LabInput
+from .lung import HrctInput, PftInput, PpfAssessmentInput, SixMinuteWalkInput
 from .medications import CourseStopInput, DoseChangeInput, MedicationInput, dose_refusal
 from .patients import PatientInput
 from .results import AutoantibodyInput, EyeExamInput, MuscleStudyInput, SkinBiopsyInput
@@ -76,6 +80,7 @@ from .visits import VisitInput
 __all__ = ["AutoantibodyInput", "Context", "CourseStopInput", "DoseChangeInput", "EyeExamInput",
            "InputInvalid", "LabInput", "MedicationInput", "MuscleStudyInput", "PatientInput",
            "SkinBiopsyInput", "VisitInput", "dose_refusal",
+           "HrctInput", "PftInput", "PpfAssessmentInput", "SixMinuteWalkInput",
            "CancerScreeningInput", "ScreeningCloseInput", "ScreeningOutcomeInput",
            "ScreeningReopenInput", "ScreeningTestInput",
            "AcknowledgeInput", "CommentInput", "DismissInput", "SnoozeInput",

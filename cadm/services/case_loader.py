@@ -2,8 +2,8 @@
 
 The loader goes through the same checks as the web pages and calls the same services, so a
 case file can hold nothing the pages would refuse: the typed inputs' parsers (cadm.inputs) for
-the kinds that have one (labs, medications, antibodies, muscle studies, eye exams), the same
-forms a clinician fills for the others (PFT, HRCT, walk test, cancer screening); units are
+the kinds that have one (labs, medications, antibodies, muscle studies, eye exams, PFT, HRCT,
+walk test, cancer screening: every kind of the case format), else the page's form; units are
 normalised, plausibility ranges (clinical-reference.md §6.2) and dates checked there; history
 and audit rows are written by the services.
 
@@ -30,11 +30,14 @@ from cadm.inputs import (
     CancerScreeningInput,
     Context,
     EyeExamInput,
+    HrctInput,
     InputInvalid,
     LabInput,
     MedicationInput,
     MuscleStudyInput,
     PatientInput,
+    PftInput,
+    SixMinuteWalkInput,
     VisitInput,
 )
 from cadm.models import Patient, Site
@@ -87,7 +90,8 @@ _KINDS = (
 
 # Kinds whose rows are typed inputs: the loader calls their parser, not a form.
 _TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput,
-          "muscle_studies": MuscleStudyInput, "eye_exams": EyeExamInput,
+          "muscle_studies": MuscleStudyInput, "eye_exams": EyeExamInput, "pft": PftInput,
+          "hrct": HrctInput, "six_minute_walk": SixMinuteWalkInput,
           "cancer_screening": CancerScreeningInput}
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}

@@ -2,10 +2,10 @@
 
 Every row goes through the same checks whatever door it came in by (page, case file): its
 typed input's parser (cadm.inputs: labs, medications, antibodies, muscle studies, skin
-biopsies, eye exams) or the form's own checks (PFT, HRCT, walk test, cancer screening), then
-those that need the rest of the request or the rule set (a course's start date defaults to
-the day of the visit; dose guards), then the model's. Every write here also refuses a patient
-outside the actor's sites (cadm.exceptions.require_patient_site), whatever door called it."""
+biopsies, eye exams, PFT, HRCT, walk test, PPF assessment, cancer screening), then those that
+need the rest of the request or the rule set (a course's start date defaults to the day of
+the visit; dose guards), then the model's. Every write here also refuses a patient outside
+the actor's sites (cadm.exceptions.require_patient_site), whatever door called it."""
 
 from __future__ import annotations
 
@@ -22,9 +22,13 @@ from cadm.inputs import (
     CancerScreeningInput,
     Context,
     EyeExamInput,
+    HrctInput,
     LabInput,
     MedicationInput,
     MuscleStudyInput,
+    PftInput,
+    PpfAssessmentInput,
+    SixMinuteWalkInput,
     SkinBiopsyInput,
     VisitInput,
 )
@@ -40,14 +44,14 @@ from .evaluation import evaluation_after_commit
 from .medications import medication_row_check
 from .submissions import submission_claim, submission_done
 
-# A row's fields: the typed input where the kind has one (cadm.inputs, TYPED_ROWS), else a
-# dict of the model's fields as the form cleaned them (PFT, HRCT, walk test, cancer
-# screening: not moved to cadm.inputs yet).
+# A row's fields: the typed input where the kind has one (cadm.inputs, TYPED_ROWS: every
+# kind registered today), else a dict of the model's fields as the form cleaned them.
 ResultRows = list[tuple[ResultSection, object]]
 TYPED_ROWS = {"labs": LabInput, "medications": MedicationInput,
               "antibodies": AutoantibodyInput, "muscle": MuscleStudyInput,
               "skin-biopsy": SkinBiopsyInput, "eye-exams": EyeExamInput,
-              "cancer-screening": CancerScreeningInput}
+              "pft": PftInput, "hrct": HrctInput, "six-minute-walk": SixMinuteWalkInput,
+              "ppf": PpfAssessmentInput, "cancer-screening": CancerScreeningInput}
 
 
 def _row_fields(section: ResultSection, fields) -> dict:
