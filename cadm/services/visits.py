@@ -32,6 +32,7 @@ from cadm.inputs import (
     SkinBiopsyInput,
     VisitInput,
 )
+from cadm.inputs.results import ResultsDateInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.rules.vocabulary import VISIT_PARTS
@@ -163,8 +164,11 @@ def results_add(*, actor, patient: Patient, observed_on: date, rows: ResultRows,
                 evaluate: bool = True, token=None) -> list:
     """Results that arrive between visits (a lab report, a PFT, a scan).
 
-    `evaluate=False` is for callers that write many rows and evaluate once at the end."""
+    `evaluate=False` is for callers that write many rows and evaluate once at the end.
+    The date is checked here too (not after today, nor before birth), whoever calls."""
     require_patient_site(actor, patient)
+    observed_on = ResultsDateInput.parse({"observed_on": observed_on}, context=Context(
+        today=timezone.localdate(), birth_date=patient.birth_date)).observed_on
     submission = submission_claim(actor=actor, token=token, scope="results")
     created = _add_results(actor=actor, patient=patient, observed_on=observed_on, rows=rows,
                            visit=None)
