@@ -15,7 +15,8 @@ from tests.factories import PatientFactory
 API_KINDS = {"labs": "labs", "antibodies": "antibodies", "muscle_studies": "muscle",
              "skin_biopsies": "skin-biopsy", "eye_exams": "eye-exams",
              "medications": "medications", "pft": "pft", "hrct": "hrct",
-             "six_minute_walk": "six-minute-walk", "cancer_screening": "cancer-screening"}
+             "six_minute_walk": "six-minute-walk", "cancer_screening": "cancer-screening",
+             "ppf": "ppf"}
 A_DAY = "2025-02-01"  # a valid date of the results when the entry gives none
 
 

@@ -1,19 +1,25 @@
 """The same bad lung result gets the same message whatever door it comes in by (issue 11, §1).
 
 Each door takes one entry of a case file's lung list and returns (input field, message) of
-its first refusal, as the other results' doors do (test_doors.py). The API door joins
-`RESULT_DOORS` when the API writes lung results.
+its first refusal, as the other results' doors do (test_doors.py), the API's included.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from tests.cadm.inputs.api_doors import pin_api_today, result_api_door
 from tests.cadm.inputs.test_doors import (  # noqa: F401  (north: a fixture)
+    TODAY,
     _result_form_door,
     north,
     result_case_door,
 )
+
+
+@pytest.fixture(autouse=True)
+def _api_today(monkeypatch):
+    pin_api_today(monkeypatch, TODAY)
 
 
 def lung_form_door(case_key: str, entry: dict, *, patient, **_) -> tuple[str, str]:
@@ -32,9 +38,7 @@ def lung_form_door(case_key: str, entry: dict, *, patient, **_) -> tuple[str, st
 
 
 RESULT_DOORS = {"form": lung_form_door, "case_load": result_case_door,
-                # "api": result_api_door,  (issue 11 §2: api_doors.py, once its API_KINDS
-                # names "ppf"; the _api_today fixture of test_doors.py pins its today)
-                }
+                "api": result_api_door}
 RESULT_BAD_VALUES = [
     ("pft", {"fvc_pct_predicted": 170}, "fvc_pct_predicted",
      "FVC % predicted: 170 % is outside the accepted range 10–160 %."),
