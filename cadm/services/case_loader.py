@@ -2,10 +2,10 @@
 
 The loader goes through the same checks as the web pages and calls the same services, so a
 case file can hold nothing the pages would refuse: the typed inputs' parsers (cadm.inputs) for
-the kinds that have one (labs, medications, antibodies, muscle studies, eye exams, PFT, HRCT,
-walk test, cancer screening: every kind of the case format), else the page's form; units are
-normalised, plausibility ranges (clinical-reference.md §6.2) and dates checked there; history
-and audit rows are written by the services.
+every kind of the case format (labs, medications, antibodies, muscle studies, eye exams, PFT,
+HRCT, walk test, cancer screening), as the pages' forms do; units are normalised,
+plausibility ranges (clinical-reference.md §6.2) and dates checked there; history and audit
+rows are written by the services.
 
 Not loaded: `case_id` and `as_of` (dates are checked against `today` instead). The patient
 is evaluated once, after the whole case has committed.
@@ -14,17 +14,15 @@ is evaluated once, after the whole case has committed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cadm.exceptions import DomainError, RowInvalid
 from cadm.forms.results import medication_context
-from cadm.forms.visits import EXAMINED_PARTS, ResultsDateForm
+from cadm.forms.visits import EXAMINED_PARTS
 from cadm.inputs import (
     AutoantibodyInput,
     CancerScreeningInput,
@@ -88,11 +86,12 @@ _KINDS = (
     _Kind("cancer_screening", "cancer-screening", "date", {"panel": "panel", "result": "result"}),
 )
 
-# Kinds whose rows are typed inputs: the loader calls their parser, not a form.
+# Every kind's rows are typed inputs: the loader calls their parser, as the forms do.
 _TYPED = {"labs": LabInput, "medications": MedicationInput, "antibodies": AutoantibodyInput,
           "muscle_studies": MuscleStudyInput, "eye_exams": EyeExamInput, "pft": PftInput,
           "hrct": HrctInput, "six_minute_walk": SixMinuteWalkInput,
           "cancer_screening": CancerScreeningInput}
+assert set(_TYPED) == {kind.case_key for kind in _KINDS}, "a case-file kind without its input"
 _CASE_KEYS = {"case_id", "as_of", "patient", "visits",
               *(kind.case_key for kind in _KINDS)}
 _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "recorded_subtype",
@@ -100,10 +99,6 @@ _PATIENT_KEYS = {"sex", "birth_date", "skin_onset_date", "diagnosis_date", "reco
 _VISIT_KEYS = {"date": "visit_on", "weight_kg": "weight_kg", "skin": "skin",
                "weakness": "weakness", "symptoms": "symptoms", "mmt8": "mmt8"}
 _DRUG_CODES = set(v.labels(v.DRUGS))
-# Errors raised by Django's own fields say neither the field nor the value; ours do.
-_GENERIC_CODES = {"required", "invalid", "invalid_choice", "invalid_list", "max_digits",
-                  "max_decimal_places", "max_whole_digits", "min_value", "max_value",
-                  "max_length"}
 
 
 @transaction.atomic
@@ -183,37 +178,19 @@ def _load_visit(*, actor, patient: Patient, visit: dict, path: str, today: date)
 
 
 def _result_row(kind: _Kind, entry: dict, *, patient: Patient, today: date,
-                path: str) -> tuple[date, tuple[ResultSection, dict]]:
-    """Validate one result as its web form would; returns its date and its row for the
-    services. The date goes through the results page's date form, so it is checked the same
-    way (not after `today`, not before birth)."""
+                path: str) -> tuple[date, tuple[ResultSection, object]]:
+    """One result through its kind's typed input (cadm.inputs), as the page's form does: same
+    checks, same messages; the date is the input's `observed_on`, checked against `today`
+    and the birth date."""
     _refuse_unknown_keys(entry, {kind.date_key, *kind.fields}, path)
     section = get_section(kind.section_key)
-    typed = _TYPED.get(kind.case_key)
-    if typed is not None:
-        return _typed_row(typed, kind, section, entry, patient=patient, today=today, path=path)
-    form = section.form_class(data=_form_data(kind, entry), patient=patient, today=today)
-    # The pages skip untouched rows; a case entry is never a blank row, so always validate.
-    form.empty_permitted = False
-    case_keys = {field: key for key, field in kind.fields.items()}
-    _require_valid(form, lambda field: _join(path, case_keys.get(field, field)))
-    date_form = ResultsDateForm(data={"observed_on": entry.get(kind.date_key)},
-                                patient=patient, today=today)
-    _require_valid(date_form, lambda field: _join(path, kind.date_key))
-    return date_form.cleaned_data["observed_on"], (section, form.record_fields())
-
-
-def _typed_row(typed, kind: _Kind, section: ResultSection, entry: dict, *, patient: Patient,
-               today: date, path: str) -> tuple[date, tuple[ResultSection, object]]:
-    """A kind with a typed input (cadm.inputs) goes through its parser, as the page's form
-    does: same checks, same messages; the date is the input's `observed_on`."""
     raw = _form_data(kind, entry)
     raw["observed_on"] = entry.get(kind.date_key)
     # A case file is a deliberate record: unusual values count as confirmed. The context
     # carries the active rule set's dose guard, as the pages' (cadm.forms.results).
     context = medication_context(today=today, birth_date=patient.birth_date, confirmed=True)
     try:
-        row = typed.parse(raw, context=context)
+        row = _TYPED[kind.case_key].parse(raw, context=context)
     except InputInvalid as exc:
         field, message = exc.first()
         key = kind.date_key if field == "observed_on" else \
@@ -254,22 +231,3 @@ def _join(path: str, field: str | None) -> str:
     if not path:
         return field or ""
     return f"{path}.{field}" if field else path
-
-
-def _require_valid(form: forms.BaseForm, path_of: Callable[[str | None], str]) -> None:
-    """Raise CaseInvalid for the form's first error; `path_of` maps a form field (None for
-    an error of the whole row) to its JSON path in the case file."""
-    if form.is_valid():
-        return
-    field, errors = next(iter(form.errors.as_data().items()))
-    error = errors[0]
-    message = error.messages[0]
-    if field == NON_FIELD_ERRORS:
-        raise CaseInvalid(path_of(None), message)
-    label = str(form[field].label or field)
-    # Forms with ErrorMessagesMixin name label and value themselves: never say them twice.
-    if error.code in _GENERIC_CODES and not message.startswith(f"{label}:"):
-        value = form.data.get(field)
-        shown = "" if value in (None, "") else f" {value!r}"
-        message = f"{label}{shown}: {message}"
-    raise CaseInvalid(path_of(field), message)
