@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 from cadm.forms.results import medication_context
 from cadm.inputs import Context, InputInvalid, VisitInput
+from cadm.inputs.corrections import EnteredInErrorInput
 from cadm.inputs.visits import LABELS as VISIT_LABELS
 from cadm.models import Patient
 from cadm.sections import ResultSection, all_sections, get_section
@@ -155,14 +156,15 @@ def _visit_rows(results, *, patient: Patient, body: Mapping, errors: dict) -> li
     return rows
 
 
-def reason_body(body, *, what: str) -> str:
-    """The reason of an entered-in-error mark: a non-blank text."""
+def reason_body(body, *, what: str) -> EnteredInErrorInput:
+    """The reason of an entered-in-error mark, read by its typed input (the page's words)."""
     body = _object(body, "")
     errors = unknown_fields(body, ("reason",), "")
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        errors["reason"] = [f"Reason: say why the {what} is wrong (e.g. wrong patient, typo); "
-                            f"got {reason!r}."]
+    mark = None
+    try:
+        mark = EnteredInErrorInput.parse(body, what=what)
+    except InputInvalid as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    return reason
+    return mark

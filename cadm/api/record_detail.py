@@ -120,8 +120,8 @@ class VisitEnteredInError(_Scoped):
     @idempotent()
     def post(self, request, public_id, row_id):
         visit = self.row(Visit)
-        reason = entries.reason_body(request.data, what="visit")
-        visit = visit_mark_entered_in_error(actor=request.user, visit=visit, reason=reason)
+        mark = entries.reason_body(request.data, what="visit")
+        visit = visit_mark_entered_in_error(actor=request.user, visit=visit, data=mark)
         return Response(VisitSerializer(visit).data)
 
 
@@ -146,10 +146,9 @@ def _result_views(key: str):
         @idempotent()
         def post(self, request, public_id, row_id):
             record = self.row(section.model)
-            reason = entries.reason_body(request.data, what="result")
+            mark = entries.reason_body(request.data, what="result")
             record = record_mark_entered_in_error(actor=request.user, patient=record.patient,
-                                                  section=section, record=record,
-                                                  reason=reason)
+                                                  section=section, record=record, data=mark)
             return Response(serializer(record).data)
 
     name = section.model.__name__

@@ -32,6 +32,8 @@ from cadm.inputs import (
     SkinBiopsyInput,
     VisitInput,
 )
+from cadm.inputs.corrections import EnteredInErrorInput
+from cadm.inputs.notes import typed_input
 from cadm.inputs.results import ResultsDateInput
 from cadm.models import Patient, RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
@@ -226,19 +228,23 @@ def visit_update(*, actor, visit: Visit, data: VisitInput | Mapping,
 
 
 @transaction.atomic
-def visit_mark_entered_in_error(*, actor, visit: Visit, reason: str) -> Visit:
+def visit_mark_entered_in_error(*, actor, visit: Visit,
+                                data: EnteredInErrorInput | Mapping | None = None,
+                                reason: str | None = None) -> Visit:
     """The whole visit was wrong (wrong patient, recorded twice): it and the results recorded
     with it are marked entered in error with the reason; the rules stop reading them; the
-    timeline shows them struck through. History and audit keep everything."""
+    timeline shows them struck through. History and audit keep everything. `data`: the typed
+    input or its values; `reason`: the reason alone; either is parsed by the same parser
+    (cadm.inputs.corrections), as for one result."""
     current = Visit.objects.select_for_update().get(pk=visit.pk)
     _may_edit(actor, current, ())
     if current.status == RecordStatus.ENTERED_IN_ERROR:
         raise DomainError("This visit is already marked as entered in error.")
-    reason = reason.strip()
-    if not reason:
-        raise DomainError("Reason: say why the visit is wrong (e.g. wrong patient, recorded "
-                          "twice).")
-    current.status, current.status_reason = RecordStatus.ENTERED_IN_ERROR, reason[:300]
+    if data is not None and reason is not None:
+        raise TypeError("Give the input (data) or the reason, not both.")
+    reason = typed_input(EnteredInErrorInput, {"reason": reason} if data is None else data,
+                         what="visit").reason
+    current.status, current.status_reason = RecordStatus.ENTERED_IN_ERROR, reason
     current.row_version += 1
     current._history_user = actor
     current.save(update_fields=["status", "status_reason", "row_version"])

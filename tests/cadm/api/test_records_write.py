@@ -251,3 +251,19 @@ def test_a_write_method_on_a_read_only_row_is_a_405(visit, patient, rheumatologi
     response = client.delete(_url(patient, f"results/labs/{lab.public_id}/"))
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"reason": " "}, "Reason: say why the visit is wrong (e.g. wrong patient, recorded twice)."),
+    ({}, "Reason: say why the visit is wrong (e.g. wrong patient, recorded twice)."),
+    ({"reason": "x" * 301}, None),
+    ({"reason": ["typo"]}, None),
+])
+def test_the_reason_is_read_by_its_input(body, message, visit, patient, rheumatologist):
+    url = _url(patient, f"visits/{visit.public_id}/entered-in-error/")
+    fields = _fields(token_client(rheumatologist).post(url, body, format="json"))
+    assert list(fields) == ["reason"]
+    if message:
+        assert fields["reason"] == [message]
+    visit.refresh_from_db()
+    assert visit.status == RecordStatus.FINAL
