@@ -16,6 +16,7 @@ from cadm.inputs.rulesets import (
     CloneInput,
     DraftInput,
     RejectionInput,
+    param_refusal,
 )
 from cadm.rules.citations import PENDING
 from cadm.rules.params import SEVERITIES, SPECS, ParamSpec
@@ -38,17 +39,24 @@ def param_help(spec: ParamSpec) -> str:
 
 
 def param_field(spec: ParamSpec) -> forms.Field:
-    """The form field of one parameter. Its refusals name the value, the range and the unit
-    (ErrorMessagesMixin, from the field's limits and RuleSetDraftForm.units). No custom
-    messages here: Django formats those with `%` placeholders, and a unit such as
-    "% predicted" then crashed the page."""
+    """The form field of one parameter: it reads the page's text as a number (a type error in
+    the page's words, ErrorMessagesMixin); the range is the input's (DraftInput), so the page
+    and the API refuse a value out of range in the same words. The browser gets the limits
+    as a hint. No custom messages here: Django formats those with `%` placeholders, and a
+    unit such as "% predicted" then crashed the page."""
     common = {"label": spec.description, "help_text": param_help(spec)}
     if spec.kind == "severity":
         return forms.ChoiceField(choices=[(s, s) for s in SEVERITIES], **common)
+    limits = {"min": f"{spec.minimum:g}", "max": f"{spec.maximum:g}"}
     if spec.kind == "int":
-        return forms.IntegerField(min_value=int(spec.minimum), max_value=int(spec.maximum),
-                                  **common)
-    return forms.FloatField(min_value=spec.minimum, max_value=spec.maximum, **common)
+        field = forms.IntegerField(widget=forms.NumberInput(attrs=limits), **common)
+    else:
+        field = forms.FloatField(widget=forms.NumberInput(attrs={**limits, "step": "any"}),
+                                 **common)
+    # Known to the type error's "accepted: …" (cadm.forms.messages), with no validator: the
+    # range itself is refused by the input.
+    field.min_value, field.max_value = spec.minimum, spec.maximum
+    return field
 
 
 def _differs(value, other) -> bool:
@@ -106,6 +114,17 @@ class RuleSetDraftForm(_InputForm):
             grouped.setdefault(spec.rule, []).append(
                 (spec, field, other, other is not None and _differs(field.value(), other)))
         return list(grouped.items())
+
+    def clean(self):
+        # Each value on its own first, so every field out of range is named even when
+        # another is missing; then the set as a whole, by the input.
+        for spec in SPECS:
+            if spec.key in self.cleaned_data and spec.key not in self.errors:
+                typed = str(self.data.get(spec.key, "")).strip() or None
+                problem = param_refusal(spec.key, self.cleaned_data[spec.key], shown=typed)
+                if problem:
+                    self.add_error(spec.key, ValidationError(problem, code="param"))
+        return super().clean()
 
     def parse(self, cleaned: dict) -> DraftInput:
         params = {spec.key: cleaned[spec.key] for spec in SPECS}

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cadm.forms.messages import shown
-from cadm.rules.params import ParamError, validate_params
+from cadm.rules.params import SPEC_BY_KEY, ParamError, check_param, validate_params
 
 from .base import Collector, Context
 from .notes import note
@@ -58,6 +58,19 @@ class CloneInput:
         return cls(change_note=change_note)
 
 
+def param_label(key: str) -> str:
+    """A parameter as people read it: its description (the page's label), else its key."""
+    spec = SPEC_BY_KEY.get(key)
+    return spec.description if spec else key
+
+
+def param_refusal(key: str, value, *, shown: str | None = None) -> str | None:
+    """One known parameter's value on its own, in the words DraftInput uses for it (a page
+    checks each field before the set, showing the text as typed)."""
+    problem = check_param(SPEC_BY_KEY[key], value, shown=shown)
+    return f"{param_label(key)}: {problem}." if problem else None
+
+
 @dataclass(frozen=True)
 class DraftInput:
     """Every parameter of a draft (checked as a whole: some cut-offs must be in order) and its
@@ -82,9 +95,9 @@ class DraftInput:
                 clean = validate_params(dict(values))
             except ParamError as exc:
                 for key, message in exc.problems.items():
-                    # Not one of Django's generic codes: a form shows the schema's words as
-                    # they are, instead of rewording them as a type error.
-                    p.add(f"params.{key}", message, "param")
+                    # Named by its description, as the page's field label shows it. Not one
+                    # of Django's generic codes: a form shows these words as they are.
+                    p.add(f"params.{key}", f"{param_label(key)}: {message}.", "param")
         p.done()
         return cls(params=clean, change_note=change_note)
 

@@ -246,16 +246,28 @@ class ParamError(ValueError):
         super().__init__("; ".join(f"{k}: {m}" for k, m in sorted(problems.items())))
 
 
-def _check_one(spec: ParamSpec, value) -> str | None:
+def _number(value: int | float) -> str:
+    """50, not 50.0; 99.99; 1e+25 (never a float's long integer expansion)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def check_param(spec: ParamSpec, value, *, shown: str | None = None) -> str | None:
+    """The problem of one value of `spec` on its own (type, whole number, range), or None.
+    `shown`: the value as the user typed it (a page's text), else the value itself."""
     if spec.kind == "severity":
         return None if value in SEVERITIES else (
             f"{value!r} is not a severity; accepted: {', '.join(SEVERITIES)}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return f"{value!r} is not a number"
-    if spec.kind == "int" and not float(value).is_integer():
-        return f"{value} is not a whole number of {spec.unit}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{shown or _number(value)} is not a number"
+    shown = shown or _number(value)
+    if spec.kind == "int" and isinstance(value, float) and not value.is_integer():
+        return f"{shown} is not a whole number of {spec.unit}"
     if not spec.minimum <= value <= spec.maximum:
-        return (f"{value} {spec.unit} is outside the accepted range "
+        return (f"{shown} {spec.unit} is outside the accepted range "
                 f"{spec.minimum:g}–{spec.maximum:g} {spec.unit}")
     return None
 
@@ -268,7 +280,7 @@ def validate_params(values: dict) -> dict:
     for key, spec in SPEC_BY_KEY.items():
         if key not in values:
             continue
-        message = _check_one(spec, values[key])
+        message = check_param(spec, values[key])
         if message:
             problems[key] = message
         else:

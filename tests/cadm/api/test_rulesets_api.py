@@ -274,7 +274,8 @@ def test_put_replaces_every_parameter(draft, rules_admin):
     partial = client.put(url, {"params": {FERRITIN_KEY: 1000.0}, "change_note": "x"},
                          format="json", HTTP_IF_MATCH=_etag(client, draft.number))
     assert partial.status_code == 400
-    assert partial.json()["error"]["fields"]["params.uln.ck_male"] == ["missing"]
+    assert partial.json()["error"]["fields"]["params.uln.ck_male"] == [
+        "CK upper limit for men when the lab gave none (Mayo): missing."]
     full = client.put(url, {"params": {**draft.params, FERRITIN_KEY: 1000.0},
                             "change_note": "All of them"},
                       format="json", HTTP_IF_MATCH=_etag(client, draft.number))

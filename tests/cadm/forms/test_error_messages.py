@@ -181,8 +181,8 @@ def test_a_long_value_is_cut_in_the_message(patient, site):
 
 def test_rule_set_parameter_names_value_range_and_unit(patient, site):
     messages = _messages("RuleSetDraftForm", {"lung.fvc_decline_points": "-1"}, patient, site)
-    assert ("Absolute FVC fall that meets the physiological criterion: '-1' is below the "
-            "minimum; accepted: 1–30 % predicted.") in messages
+    assert ("Absolute FVC fall that meets the physiological criterion: -1 % predicted is "
+            "outside the accepted range 1–30 % predicted.") in messages
 
 
 def test_a_model_constraint_is_reported_on_its_field(patient, site):

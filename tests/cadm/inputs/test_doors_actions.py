@@ -28,7 +28,7 @@ from cadm.services import rulesets
 from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.evaluation import patient_reevaluate
 from tests.cadm.api.conftest import token_client
-from tests.cadm.rulesets.builders import draft_with, mda5_patient
+from tests.cadm.rulesets.builders import FERRITIN_KEY, draft_with, mda5_patient
 from tests.factories import LabResultFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -143,14 +143,23 @@ def test_a_clone_refuses_a_long_note_in_the_same_words(rules_admin):
     assert RuleSetVersion.objects.count() == 1
 
 
-def test_a_draft_refuses_cut_offs_out_of_order_in_the_same_words(rules_admin):
+@pytest.mark.parametrize(("key", "typed", "sent", "message"), [
+    ("eular.probable_no_biopsy", "9", 9, "Score from which the category is 'probable' (no "
+     "biopsy): possible ≤ probable ≤ definite is required."),
+    (FERRITIN_KEY, "50", 50, "Ferritin at or above which RP-ILD risk is high: 50 ng/mL is "
+     "outside the accepted range 100–20000 ng/mL."),
+    ("lung.pft_interval_days", "731", 731, "PFT interval otherwise (IIM-ILD: every 3-6 "
+     "months): 731 days is outside the accepted range 30–730 days."),
+])
+def test_a_draft_refuses_a_parameter_in_the_same_words(key, typed, sent, message,
+                                                       rules_admin):
     """The page names the field by its key, the API by its path in the body."""
     draft = draft_with(rules_admin)
-    key, message = "eular.probable_no_biopsy", "possible ≤ probable ≤ definite is required"
-    assert form_door(RuleSetDraftForm(_draft_form_data(draft, **{key: "9"}))) == (key, message)
+    assert form_door(RuleSetDraftForm(_draft_form_data(draft, **{key: typed}))) == \
+        (key, message)
     client = token_client(rules_admin)
     etag = client.get(f"/api/v1/rulesets/{draft.number}/")["ETag"]
-    assert api_door(client, f"/api/v1/rulesets/{draft.number}/", {"params": {key: 9}},
+    assert api_door(client, f"/api/v1/rulesets/{draft.number}/", {"params": {key: sent}},
                     method="patch", HTTP_IF_MATCH=etag) == (f"params.{key}", message)
 
 

@@ -11,7 +11,7 @@ from cadm.inputs import (
     InputInvalid,
     RejectionInput,
 )
-from cadm.inputs.rulesets import CONFIRM_LABEL, CONFIRM_REQUIRED
+from cadm.inputs.rulesets import CONFIRM_LABEL, CONFIRM_REQUIRED, param_label
 from cadm.models import RuleSetVersion
 from cadm.rules.params import DEFAULTS
 from cadm.services import rulesets
@@ -72,7 +72,8 @@ def test_a_number_at_its_range_edges(value, problem):
     if problem is None:
         assert DraftInput.parse(raw).params[FERRITIN_KEY] == value
     else:
-        assert refusal(DraftInput, raw) == {f"params.{FERRITIN_KEY}": [problem]}
+        assert refusal(DraftInput, raw) == {
+            f"params.{FERRITIN_KEY}": [f"{param_label(FERRITIN_KEY)}: {problem}."]}
 
 
 @pytest.mark.parametrize(("value", "problem"), [
@@ -85,15 +86,16 @@ def test_a_whole_number_at_its_edges(value, problem):
     if problem is None:
         assert DraftInput.parse(raw).params["lung.pft_interval_days"] == value
     else:
-        assert refusal(DraftInput, raw) == {"params.lung.pft_interval_days": [problem]}
+        assert refusal(DraftInput, raw) == {"params.lung.pft_interval_days": [
+            f"{param_label('lung.pft_interval_days')}: {problem}."]}
 
 
 def test_a_severity_from_its_list():
     assert DraftInput.parse(params(**{"severity.MCK_COUNT": "critical"})).params[
         "severity.MCK_COUNT"] == "critical"
     assert refusal(DraftInput, params(**{"severity.MCK_COUNT": "Critical"})) == {
-        "params.severity.MCK_COUNT": ["'Critical' is not a severity; accepted: info, warning, "
-                                      "critical"]}
+        "params.severity.MCK_COUNT": [f"{param_label('severity.MCK_COUNT')}: 'Critical' is "
+                                      f"not a severity; accepted: info, warning, critical."]}
 
 
 def test_cut_offs_in_order_at_the_edge():
@@ -101,14 +103,16 @@ def test_cut_offs_in_order_at_the_edge():
              "eular.definite_no_biopsy": 5.5}
     assert DraftInput.parse(params(**equal)).params["eular.probable_no_biopsy"] == 5.5
     assert refusal(DraftInput, params(**{**equal, "eular.probable_no_biopsy": 5.6})) == {
-        "params.eular.probable_no_biopsy": ["possible ≤ probable ≤ definite is required"]}
+        "params.eular.probable_no_biopsy": [f"{param_label('eular.probable_no_biopsy')}: "
+                                            f"possible ≤ probable ≤ definite is required."]}
 
 
 def test_every_key_known_and_present():
     values = dict(DEFAULTS)
     del values["uln.ck_male"]
     assert refusal(DraftInput, {"params": {**values, "nonsense": 1}}) == {
-        "params.nonsense": ["unknown parameter"], "params.uln.ck_male": ["missing"]}
+        "params.nonsense": ["nonsense: unknown parameter."],
+        "params.uln.ck_male": [f"{param_label('uln.ck_male')}: missing."]}
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -129,8 +129,8 @@ def test_out_of_range_value_is_refused_with_value_range_and_unit(admin_client, r
                                  form_data(draft, **{FERRITIN_KEY: "50"}))
     assert response.status_code == 400
     body = response.content.decode()
-    assert ("Ferritin at or above which RP-ILD risk is high: &#x27;50&#x27; is below the "
-            "minimum; accepted: 100–20000 ng/mL.") in body
+    assert ("Ferritin at or above which RP-ILD risk is high: 50 ng/mL is outside the accepted "
+            "range 100–20000 ng/mL.") in body
     assert "Nothing was saved" in body
     draft.refresh_from_db()
     assert draft.params[FERRITIN_KEY] == 1500.0
