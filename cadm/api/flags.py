@@ -25,7 +25,7 @@ from cadm.models import Flag, FlagAction, OverrideReason
 from cadm.permissions import Perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for
 from cadm.selectors.rulesets import ruleset_context
-from cadm.views.flags import ACTIONS
+from cadm.services.flag_actions import flag_action_run
 
 from .entries import unknown_fields
 from .idempotency import idempotent
@@ -169,9 +169,11 @@ def _action_view(action: str, summary: str):
         @idempotent()
         def post(self, request, public_id):
             """Another site's flag is a 404 before its body is read; the input parsed, the
-            page's own dispatch calls the service (which checks right and site again)."""
+            same dispatch as the page's calls the service (which checks right and site
+            again)."""
             flag = flag_get_for(user=request.user, public_id=public_id)
-            ACTIONS[action](request, flag, _parsed(action, request.data, flag))
+            flag_action_run(action, actor=request.user, flag=flag,
+                            data=_parsed(action, request.data, flag))
             flag.refresh_from_db()
             return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)
 

@@ -13,7 +13,7 @@ from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeFo
 from cadm.inputs import InputInvalid
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for, severity_counts
-from cadm.services import classification, flags
+from cadm.services.flag_actions import ACTIONS, flag_action_run
 
 from .access import requires
 
@@ -54,18 +54,6 @@ def flag_detail(request, public_id, forms=None, status=200):
     }, status=status)
 
 
-# Each takes the typed input its form (or the API) parsed: cadm.inputs.flags.
-ACTIONS = {
-    "acknowledge": lambda r, f, data: flags.flag_acknowledge(actor=r.user, flag=f, data=data),
-    "dismiss": lambda r, f, data: flags.flag_dismiss(actor=r.user, flag=f, data=data),
-    "snooze": lambda r, f, data: flags.flag_snooze(actor=r.user, flag=f, data=data,
-                                                   today=timezone.localdate()),
-    "comment": lambda r, f, data: flags.flag_comment(actor=r.user, flag=f, data=data),
-    "accept": lambda r, f, data: classification.reclassification_accept(
-        actor=r.user, flag=f, data=data),
-    "reject": lambda r, f, data: classification.reclassification_reject(
-        actor=r.user, flag=f, data=data),
-}
 FORM_OF = {"accept": "acknowledge", "reject": "dismiss"}
 DONE = {"acknowledge": "Flag acknowledged.", "dismiss": "Flag dismissed.",
         "snooze": "Flag snoozed.", "comment": "Comment added.",
@@ -90,7 +78,7 @@ def flag_act(request, public_id, action):
         messages.error(request, "Nothing was changed: correct the fields marked below.")
         return flag_detail(request, public_id, forms=shown, status=400)
     try:
-        ACTIONS[action](request, flag, form.input)
+        flag_action_run(action, actor=request.user, flag=flag, data=form.input)
     except InputInvalid as exc:  # the service's own check (the active rule set's limit)
         add_input_errors(form, exc)
         messages.error(request, "Nothing was changed: correct the fields marked below.")
