@@ -4,7 +4,8 @@ site's patient is a 404. Entered-in-error rows are listed with their status, as 
 strikes them through; `?status=current` leaves them out.
 
 Results are served per kind (`results/<kind>/`, the keys of cadm.sections), each with the
-fields of its model: a serializer is built once per kind, without the database ids.
+fields of its model: a serializer is built once per kind, without the database ids. Lists
+filter by date range and by the kind's coded fields, and order by date.
 
 Writes (POST a visit with its results, POST one result, mark either entered in error) read
 their body through cadm/api/entries.py (the typed inputs) and go through the same services as
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -64,6 +66,22 @@ def result_serializer(key: str) -> type[serializers.ModelSerializer]:
         "recorded_by": serializers.CharField(source="recorded_by.username", read_only=True,
                                              allow_null=True, default=None),
     })
+
+
+@cache
+def rows_filter(model, date_field: str) -> type[django_filters.FilterSet]:
+    """A date range (`<date>_after`, `<date>_before`, inclusive) and each coded field of the
+    kind (analyte, antibody, drug, panel…: its choices), built once per model."""
+    coded = [f.name for f in model._meta.concrete_fields
+             if f.choices and f.name not in ("status", *HIDDEN)]
+    meta = type("Meta", (), {"model": model, "fields": coded})
+    # Two filters, not a range filter: a bad date is then reported under the parameter sent.
+    return type(f"{model.__name__}Filter", (django_filters.FilterSet,), {
+        "Meta": meta,
+        f"{date_field}_after": django_filters.DateFilter(
+            field_name=date_field, lookup_expr="gte", label="On or after (YYYY-MM-DD)"),
+        f"{date_field}_before": django_filters.DateFilter(
+            field_name=date_field, lookup_expr="lte", label="On or before (YYYY-MM-DD)")})
 
 
 class _PatientRows(MethodPerms, generics.ListAPIView):
@@ -130,6 +148,9 @@ class VisitList(_PatientRows):
 
     serializer_class = VisitSerializer
     write_perm = Perm.SKIN_RECORD
+    filterset_class = rows_filter(Visit, "visit_on")
+    ordering_fields = ["visit_on", "created_at"]
+    ordering = ["-visit_on", "-pk"]
 
     @extend_schema(request=VisitWriteSerializer, parameters=[], responses={
         201: OpenApiResponse(VisitCreatedSerializer, description="Recorded; Location names "
@@ -151,7 +172,7 @@ class VisitList(_PatientRows):
         if getattr(self, "swagger_fake_view", False):
             return Visit.objects.none()
         rows = Visit.objects.filter(patient=self.patient()).select_related("clinician")
-        return self.current_only(rows).order_by("-visit_on", "-pk")
+        return self.current_only(rows)
 
 
 def _result_list(key: str):
@@ -161,13 +182,16 @@ def _result_list(key: str):
                    summary=f"{section.title}: the patient's rows, newest first")
     class ResultList(_PatientRows):
         serializer_class = result_serializer(key)
+        filterset_class = rows_filter(section.model, "observed_on")
+        ordering_fields = ["observed_on", "created_at"]
+        ordering = ["-observed_on", "-pk"]
 
         def get_queryset(self):
             if getattr(self, "swagger_fake_view", False):
                 return section.model.objects.none()
             rows = (section.model.objects.filter(patient=self.patient())
                     .select_related("visit", "recorded_by"))
-            return self.current_only(rows).order_by("-observed_on", "-pk")
+            return self.current_only(rows)
 
         @extend_schema(summary=f"{section.title}: record one", parameters=[],
                        request=result_request_serializer(key), responses={

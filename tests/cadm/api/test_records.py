@@ -70,3 +70,27 @@ def test_queries_do_not_grow_with_the_history(patient, rheumatologist):
         visit = VisitFactory(patient=patient, visit_on=dt.date(2025, 2, day))
         LabResultFactory(patient=patient, visit=visit, observed_on=dt.date(2025, 2, day))
     assert [query_count(client, url) for url in urls] == before
+
+
+def test_lists_filter_by_date_and_code_and_order(patient, rheumatologist):
+    LabResultFactory(patient=patient, observed_on=dt.date(2025, 3, 1), analyte="crp",
+                     unit="mg/L", value=5)
+    client = token_client(rheumatologist)
+    url = f"/api/v1/patients/{patient.public_id}/results/labs/"
+
+    def dates(**params):
+        response = client.get(url, params)
+        assert response.status_code == 200, response.content
+        return [row["observed_on"] for row in response.json()["results"]]
+
+    assert dates() == ["2025-03-01", "2025-01-20"]
+    assert dates(ordering="observed_on") == ["2025-01-20", "2025-03-01"]
+    assert dates(observed_on_after="2025-01-21") == ["2025-03-01"]
+    assert dates(observed_on_before="2025-01-20") == ["2025-01-20"]
+    assert dates(analyte="crp") == ["2025-03-01"]
+    bad = client.get(url, {"observed_on_after": "soon", "analyte": "gold"})
+    assert bad.status_code == 400
+    assert set(bad.json()["error"]["fields"]) == {"observed_on_after", "analyte"}
+    visits = client.get(f"/api/v1/patients/{patient.public_id}/visits/",
+                        {"visit_on_after": "2025-02-01"}).json()["results"]
+    assert visits == []
