@@ -26,7 +26,7 @@ from cadm.rules import vocabulary as v
 from cadm.validation import check_measurement
 
 from .base import Collector, Context, coerce, coerce_field
-from .results import _observed_on, _Result, _text, _yes_no
+from .results import ResultRow, observed_on_of, text_of, yes_no
 
 
 def _model(name: str):
@@ -53,7 +53,7 @@ def _measured(p: Collector, model, raw: Mapping, labels: Mapping[str, str],
 
 
 @dataclass(frozen=True)
-class PftInput(_Result):
+class PftInput(ResultRow):
     """A pulmonary function test: FVC % predicted (required), FVC in litres, DLCO and TLC %
     predicted, each within §6.2."""
 
@@ -76,13 +76,13 @@ class PftInput(_Result):
         model = _model("PulmonaryFunctionTest")
         values = _measured(p, model, raw, cls.LABELS, cls.MEASURED, context,
                            required=("fvc_pct_predicted",))
-        observed_on = _observed_on(p, model, raw, context)
+        observed_on = observed_on_of(p, model, raw, context)
         p.done()
         return cls(**values, observed_on=observed_on)
 
 
 @dataclass(frozen=True)
-class SixMinuteWalkInput(_Result):
+class SixMinuteWalkInput(ResultRow):
     """A 6-minute walk: distance, SpO₂ at rest (optional) and its nadir, within §6.2; the
     nadir, the lowest reading, not above the resting value."""
 
@@ -106,13 +106,13 @@ class SixMinuteWalkInput(_Result):
             # Not one of Django's generic codes: the forms would otherwise reword it.
             p.add("spo2_nadir", f"SpO₂ nadir: {nadir} % is above the resting value ({rest} %); "
                                 f"the nadir is the lowest reading.", "nadir_above_rest")
-        observed_on = _observed_on(p, model, raw, context)
+        observed_on = observed_on_of(p, model, raw, context)
         p.done()
         return cls(**values, observed_on=observed_on)
 
 
 @dataclass(frozen=True)
-class HrctInput(_Result):
+class HrctInput(ResultRow):
     """An HRCT of the chest: ILD or not, findings from the vocabulary, the radiologists'
     extent score (optional, not negative), the report."""
 
@@ -130,14 +130,14 @@ class HrctInput(_Result):
         p = Collector()
         L = cls.LABELS
         model = _model("HrctStudy")
-        ild = _yes_no(p, "ild", raw.get("ild"), label=L["ild"])
+        ild = yes_no(p, "ild", raw.get("ild"), label=L["ild"])
         findings = coerce_field(
             p, "findings", forms.MultipleChoiceField(choices=v.HRCT_FINDINGS, required=False),
             raw.get("findings") or [], label=L["findings"]) or []
         extent_score = coerce(p, model, "extent_score", raw.get("extent_score"),
                               label=L["extent_score"])
-        report = _text(p, model, "report", raw, label=L["report"])
-        observed_on = _observed_on(p, model, raw, context)
+        report = text_of(p, model, "report", raw, label=L["report"])
+        observed_on = observed_on_of(p, model, raw, context)
         p.done()
         return cls(ild=ild, findings=tuple(findings), extent_score=extent_score,
                    report=report, observed_on=observed_on)
@@ -149,7 +149,7 @@ class HrctInput(_Result):
 
 
 @dataclass(frozen=True)
-class PpfAssessmentInput(_Result):
+class PpfAssessmentInput(ResultRow):
     """The two PPF 2022 criteria that are clinical judgements (clinical-reference.md §5):
     worsening respiratory symptoms and radiological progression, each answered yes or no."""
 
@@ -166,9 +166,9 @@ class PpfAssessmentInput(_Result):
         p = Collector()
         L = cls.LABELS
         model = _model("PpfAssessment")
-        answers = {name: _yes_no(p, name, raw.get(name), label=L[name])
+        answers = {name: yes_no(p, name, raw.get(name), label=L[name])
                    for name in ("worsening_symptoms", "radiological_progression")}
-        note = _text(p, model, "note", raw, label=L["note"])
-        observed_on = _observed_on(p, model, raw, context)
+        note = text_of(p, model, "note", raw, label=L["note"])
+        observed_on = observed_on_of(p, model, raw, context)
         p.done()
         return cls(**answers, note=note, observed_on=observed_on)

@@ -21,7 +21,7 @@ from .base import Collector, Context, coerce, coerce_field, day
 DATE_LABEL = "Date of the results"
 
 
-def _observed_on(p: Collector, model, raw: Mapping, context: Context) -> date | None:
+def observed_on_of(p: Collector, model, raw: Mapping, context: Context) -> date | None:
     """The date of a door that sends one (else None: the page gives it)."""
     if "observed_on" not in raw:
         return None
@@ -30,7 +30,7 @@ def _observed_on(p: Collector, model, raw: Mapping, context: Context) -> date | 
     return day(p, "observed_on", observed_on, label=DATE_LABEL, context=context)
 
 
-def _yes_no(p: Collector, name: str, raw: object, *, label: str) -> bool | None:
+def yes_no(p: Collector, name: str, raw: object, *, label: str) -> bool | None:
     """A required yes/no: True/False as they are, else "yes"/"no" as the page's field takes
     them (same field, same message)."""
     if isinstance(raw, bool):
@@ -40,7 +40,7 @@ def _yes_no(p: Collector, name: str, raw: object, *, label: str) -> bool | None:
     return coerce_field(p, name, field, raw, label=label)
 
 
-def _text(p: Collector, model, name: str, raw: Mapping, *, label: str) -> str:
+def text_of(p: Collector, model, name: str, raw: Mapping, *, label: str) -> str:
     return coerce(p, model, name, raw.get(name) or "", label=label) or ""
 
 
@@ -62,7 +62,7 @@ class ResultsDateInput:
         return cls(observed_on)
 
 
-class _Result:
+class ResultRow:
     def record_fields(self) -> dict:
         """The model's columns (the date excepted: the service places the row)."""
         fields = asdict(self)
@@ -71,7 +71,7 @@ class _Result:
 
 
 @dataclass(frozen=True)
-class AutoantibodyInput(_Result):
+class AutoantibodyInput(ResultRow):
     """One myositis autoantibody: its code, result and method from their vocabularies, the
     semi-quantitative grade 1–3 if reported, the titre as reported."""
 
@@ -97,16 +97,16 @@ class AutoantibodyInput(_Result):
         if grade is not None and not 1 <= grade <= 3:
             p.add("grade", f"Grade: {grade} is outside the accepted range 1–3.", "invalid")
             grade = None
-        titre = _text(p, AutoantibodyResult, "titre", raw, label=L["titre"])
-        lab_name = _text(p, AutoantibodyResult, "lab_name", raw, label=L["lab_name"])
-        observed_on = _observed_on(p, AutoantibodyResult, raw, context)
+        titre = text_of(p, AutoantibodyResult, "titre", raw, label=L["titre"])
+        lab_name = text_of(p, AutoantibodyResult, "lab_name", raw, label=L["lab_name"])
+        observed_on = observed_on_of(p, AutoantibodyResult, raw, context)
         p.done()
         return cls(**values, grade=grade, titre=titre, lab_name=lab_name,
                    observed_on=observed_on)
 
 
 @dataclass(frozen=True)
-class MuscleStudyInput(_Result):
+class MuscleStudyInput(ResultRow):
     """A muscle MRI, EMG or biopsy: abnormal or not; histology findings for a biopsy only."""
 
     kind: str
@@ -125,15 +125,15 @@ class MuscleStudyInput(_Result):
         p = Collector()
         L = cls.LABELS
         kind = coerce(p, MuscleStudy, "kind", raw.get("kind"), label=L["kind"], required=True)
-        abnormal = _yes_no(p, "abnormal", raw.get("abnormal"), label=L["abnormal"])
+        abnormal = yes_no(p, "abnormal", raw.get("abnormal"), label=L["abnormal"])
         findings = coerce_field(
             p, "findings", forms.MultipleChoiceField(choices=v.BIOPSY_FINDINGS,
                                                      required=False),
             raw.get("findings") or [], label=L["findings"]) or []
         if findings and kind != "biopsy" and not p.has("kind"):
             p.add("findings", cls.FINDINGS_MESSAGE, "invalid")
-        report = _text(p, MuscleStudy, "report", raw, label=L["report"])
-        observed_on = _observed_on(p, MuscleStudy, raw, context)
+        report = text_of(p, MuscleStudy, "report", raw, label=L["report"])
+        observed_on = observed_on_of(p, MuscleStudy, raw, context)
         p.done()
         return cls(kind=kind, abnormal=abnormal, findings=tuple(findings), report=report,
                    observed_on=observed_on)
@@ -145,7 +145,7 @@ class MuscleStudyInput(_Result):
 
 
 @dataclass(frozen=True)
-class SkinBiopsyInput(_Result):
+class SkinBiopsyInput(ResultRow):
     """A skin biopsy: consistent with dermatomyositis or not."""
 
     consistent_with_dm: bool
@@ -157,16 +157,16 @@ class SkinBiopsyInput(_Result):
     @classmethod
     def parse(cls, raw: Mapping, *, context: Context) -> SkinBiopsyInput:
         p = Collector()
-        consistent = _yes_no(p, "consistent_with_dm", raw.get("consistent_with_dm"),
+        consistent = yes_no(p, "consistent_with_dm", raw.get("consistent_with_dm"),
                              label=cls.LABELS["consistent_with_dm"])
-        report = _text(p, SkinBiopsy, "report", raw, label=cls.LABELS["report"])
-        observed_on = _observed_on(p, SkinBiopsy, raw, context)
+        report = text_of(p, SkinBiopsy, "report", raw, label=cls.LABELS["report"])
+        observed_on = observed_on_of(p, SkinBiopsy, raw, context)
         p.done()
         return cls(consistent_with_dm=consistent, report=report, observed_on=observed_on)
 
 
 @dataclass(frozen=True)
-class EyeExamInput(_Result):
+class EyeExamInput(ResultRow):
     """A retinal screening: its finding from the vocabulary."""
 
     finding: str
@@ -180,7 +180,7 @@ class EyeExamInput(_Result):
         p = Collector()
         finding = coerce(p, EyeExam, "finding", raw.get("finding"),
                          label=cls.LABELS["finding"], required=True)
-        report = _text(p, EyeExam, "report", raw, label=cls.LABELS["report"])
-        observed_on = _observed_on(p, EyeExam, raw, context)
+        report = text_of(p, EyeExam, "report", raw, label=cls.LABELS["report"])
+        observed_on = observed_on_of(p, EyeExam, raw, context)
         p.done()
         return cls(finding=finding, report=report, observed_on=observed_on)

@@ -21,7 +21,7 @@ from django import forms
 from django.apps import apps
 
 from .base import Collector, Context, coerce, coerce_field, day
-from .results import _observed_on, _Result, _text
+from .results import ResultRow, observed_on_of, text_of
 
 # The page's limits on free text (screening/forms.py before this module): a test's note is a
 # line, a decision's note or reason a short paragraph.
@@ -47,7 +47,7 @@ def _note(p: Collector, raw: object, *, limit: int) -> str:
 
 
 @dataclass(frozen=True)
-class CancerScreeningInput(_Result):
+class CancerScreeningInput(ResultRow):
     """A screening panel done on a date, with its result: the row the rules read to decide
     which plan items are done (case-format.md `cancer_screening[]`)."""
 
@@ -66,8 +66,8 @@ class CancerScreeningInput(_Result):
                        required=True)
         result = coerce(p, model, "result", raw.get("result"), label=cls.LABELS["result"],
                         required=True)
-        note = _text(p, model, "note", raw, label=cls.LABELS["note"])
-        observed_on = _observed_on(p, model, raw, context)
+        note = text_of(p, model, "note", raw, label=cls.LABELS["note"])
+        observed_on = observed_on_of(p, model, raw, context)
         p.done()
         return cls(panel=panel, result=result, note=note, observed_on=observed_on)
 
