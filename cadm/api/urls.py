@@ -91,5 +91,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include(v1)),
-    re_path(r"^.*$", Unknown.as_view(), name="api-unknown"),
+    # [\s\S]: a path may hold a newline (%0A), which "." would not match.
+    re_path(r"^[\s\S]*$", Unknown.as_view(), name="api-unknown"),
 ]

@@ -77,3 +77,10 @@ def test_if_match(patient):
                           patient) == patient.row_version
     for exc, status in ((PreconditionRequired(), 428), (PreconditionFailed(), 412)):
         assert handler(exc, {}).data["error"]["status"] == status
+
+
+def test_a_path_with_a_newline_is_answered_in_the_error_shape(api):
+    response = api.get("/api/v1/patients/x%0Ay/results/pft/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["status"] == 404
