@@ -63,6 +63,7 @@ class TokenDetail(_Mine, generics.RetrieveDestroyAPIView):
     lookup_field = "public_id"
 
     @extend_schema(responses={204: OpenApiResponse(description="Revoked: it no longer works")})
+    @idempotent()
     def delete(self, request, *args, **kwargs):
         api_token_revoke(actor=request.user, token=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -63,3 +63,17 @@ def test_in_progress_key_is_409(rheumatologist):
                                                  format="json", HTTP_IDEMPOTENCY_KEY="busy")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_in_use"
+
+
+def test_every_write_of_the_api_accepts_an_idempotency_key():
+    """Walked, not listed: a write added later without @idempotent() fails here."""
+    from tests.cadm.api.test_matrix import routes
+
+    missing = []
+    for route, pattern in routes():
+        view = pattern.callback.view_class
+        for method in ("post", "put", "patch", "delete"):
+            handler = getattr(view, method, None)
+            if handler is not None and not getattr(handler, "idempotent", False):
+                missing.append(f"{method.upper()} {route}")
+    assert missing == []

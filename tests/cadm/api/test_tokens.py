@@ -94,3 +94,13 @@ def test_api_create_validation_shape(rheumatologist):
 def test_garbage_token_is_401(api, rheumatologist):
     api.credentials(HTTP_AUTHORIZATION="Token cadm_nothing")
     assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_a_retried_revocation_answers_as_the_first(rheumatologist):
+    client = token_client(rheumatologist)
+    created = client.post("/api/v1/tokens/", {"name": "to revoke"}, format="json").json()
+    url = f"/api/v1/tokens/{created['id']}/"
+    first = client.delete(url, HTTP_IDEMPOTENCY_KEY="revoke-1")
+    again = client.delete(url, HTTP_IDEMPOTENCY_KEY="revoke-1")
+    assert (first.status_code, again.status_code) == (204, 204)
+    assert again["Idempotent-Replayed"] == "true"
