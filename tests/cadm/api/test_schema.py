@@ -29,3 +29,9 @@ def test_docs_and_schema_served_without_cdn(client, rheumatologist):
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower() and "https://" not in html
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_docs_send_an_anonymous_person_to_log_in(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/api/docs/")
