@@ -92,6 +92,19 @@ def test_patient_page_shows_the_checklist(rheum_client, high_patient):
     assert 'id="panel-screening"' in body and "Enhanced panel" in body
 
 
+def test_the_checklist_says_how_many_tests_are_done_in_words(rheum_client, rheumatologist,
+                                                              high_patient):
+    """The squares are for the eye (hidden from screen readers); the count is in words."""
+    item = ScreeningPlan.objects.get(patient=high_patient).items.get(panel="enhanced")
+    tests = list(item.components.all())
+    post_tests(rheum_client, high_patient, item,
+               [(tests[0], TODAY.isoformat(), "no_cancer")] + [(c, "", "") for c in tests[1:]])
+    body = rheum_client.get(reverse("patient-detail", args=[high_patient.public_id])
+                            ).content.decode()
+    assert f"1 of {len(tests)} tests done" in body
+    assert '<span aria-hidden="true">■' in body
+
+
 @pytest.mark.parametrize(("role", "page", "own", "other"), [
     ("rheumatologist", "screening-plan", 200, 404),
     ("dermatologist", "screening-plan", 200, 404),
