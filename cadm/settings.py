@@ -3,6 +3,7 @@
 DEBUG defaults to False; a development SECRET_KEY is allowed only with DEBUG on.
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "simple_history",
     "axes",
     "django_celery_beat",
@@ -59,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # High, before anything that answers on its own: CORS preflights for /cds-services only.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cadm.middleware.RefuseNulMiddleware",  # before any view or session reads a parameter
     # Outside session and authentication: their database errors must reach it (a 503).
@@ -244,6 +248,35 @@ COHORT_CHUNK_SIZE = env.int("COHORT_CHUNK_SIZE", default=25)
 JOB_RECOVER_ON_WORKER_START = env.bool("JOB_RECOVER_ON_WORKER_START", default=True)
 
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="cadm-demo")
+
+
+def _cds_issuers() -> dict:
+    """CDS_ISSUERS_FILE (a JSON file, e.g. a mounted secret) or CDS_ISSUERS (the JSON text):
+    each trusted EHR's issuer, public keys, sites and local account (cadm/cds/config.py)."""
+    path = env.str("CDS_ISSUERS_FILE", default="")
+    text = Path(path).read_text() if path else env.str("CDS_ISSUERS", default="{}")
+    try:
+        value = json.loads(text or "{}")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"CDS_ISSUERS{'_FILE' if path else ''} is not JSON: "
+                                   f"{exc}") from None
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured("CDS_ISSUERS must be a JSON object: issuer -> settings.")
+    return value
+
+
+# HL7 CDS Hooks (cadm/cds/): EHRs call /cds-services with a JWT signed by a key listed here;
+# keys are never fetched. Empty: every call is refused (401).
+CDS_ISSUERS = _cds_issuers()
+# Public base URL of this site (e.g. https://cadm.example.org): the JWT's `aud` must be it plus
+# the path called, and cards link to it. Empty: taken from the request's own scheme and host.
+CDS_BASE_URL = env.str("CDS_BASE_URL", default="")
+CDS_JWT_LEEWAY = env.int("CDS_JWT_LEEWAY", default=30)  # seconds of clock skew allowed
+CDS_JWT_MAX_LIFETIME = env.int("CDS_JWT_MAX_LIFETIME", default=300)  # longest exp - iat
+CDS_FHIR_TIMEOUT = env.float("CDS_FHIR_TIMEOUT", default=3.0)  # seconds, per FHIR request
+# Browser-based EHRs (sandboxes) call /cds-services directly; nothing else answers CORS.
+CORS_URLS_REGEX = r"^/cds-services"
+CORS_ALLOWED_ORIGINS = env.list("CDS_CORS_ALLOWED_ORIGINS", default=[])
 
 # Patient data never goes to logs: log levels and format only, no request bodies.
 LOGGING = {

@@ -61,6 +61,9 @@ urlpatterns = [
     path("", include("screening.urls")),
     path("", include("monitoring.urls")),
     path("api/", include("cadm.api.urls")),
+    path("fhir/r4/", include("cadm.fhir.export_urls")),
+    # HL7 CDS Hooks at the paths the specification fixes ({baseUrl}/cds-services...).
+    path("", include("cadm.cds.urls")),
     path("account/tokens/", account_tokens.token_list, name="account-tokens"),
     path("account/tokens/<uuid:public_id>/revoke/", account_tokens.token_revoke,
          name="account-token-revoke"),

@@ -1,0 +1,196 @@
+"""The FHIR data of a `patient-view` call: from `prefetch` when the EHR sent it, else from the
+EHR's `fhirServer` with the `fhirAuthorization` token it gave us for this call.
+
+CDS Hooks: a prefetch key that is absent was not satisfied (we may fetch it ourselves); a key
+whose value is null means the EHR has no such data. When we need data that was not sent and
+cannot be fetched, the answer is 412 Precondition Failed with an OperationOutcome.
+
+Fetching goes only to the server the (verified) EHR named, and to an allow-listed one when
+its CDS_ISSUERS entry lists `fhir_servers`; redirects are not followed (the token must not
+travel elsewhere); the timeout is short (CDS_FHIR_TIMEOUT), since the clinician waits.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from .config import Issuer
+from .discovery import observation_codes
+from .outcomes import CdsError
+
+FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+MAX_PAGES = 5
+ABSENT = object()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # a redirect is answered as the error it then is
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def http_get_json(url: str, *, token: str | None, timeout: float) -> dict:
+    """GET a FHIR JSON resource. Tests replace this function; ValueError or OSError on any
+    failure (network, status, size, not JSON)."""
+    headers = {"Accept": "application/fhir+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, headers=headers)
+    with _opener.open(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
+        body = response.read(MAX_RESPONSE_BYTES + 1)
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise ValueError("response too large")
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("not a FHIR resource")
+    return data
+
+
+@dataclass
+class HookData:
+    """The Patient and Observations of one call, fetched at most once each."""
+
+    patient_id: str
+    prefetch: dict
+    issuer: Issuer
+    server: str | None = None
+    token: str | None = None
+    _cache: dict = field(default_factory=dict)
+
+    def patient(self) -> dict:
+        if "patient" not in self._cache:
+            self._cache["patient"] = self._patient()
+        return self._cache["patient"]
+
+    def observations(self) -> list[dict]:
+        if "observations" not in self._cache:
+            self._cache["observations"] = self._observations()
+        return self._cache["observations"]
+
+    def _patient(self) -> dict:
+        found = self._prefetched_patient()
+        if found is ABSENT:
+            found = self._fetch(f"Patient/{self.patient_id}", "patient")
+        if not _is_patient(found, self.patient_id):
+            raise CdsError(412, "The EHR has no Patient resource for context.patientId.",
+                           diagnostics="Prefetch key 'patient' was null or not this Patient.",
+                           expression="prefetch.patient")
+        return found
+
+    def _prefetched_patient(self):
+        if "patient" in self.prefetch:
+            return self.prefetch["patient"]
+        # The EHR may have answered our template under another key (the specification's own
+        # example does): any prefetched Patient with the context's id is the one.
+        for value in self.prefetch.values():
+            if _is_patient(value, self.patient_id):
+                return value
+        return ABSENT
+
+    def _observations(self) -> list[dict]:
+        if "observations" in self.prefetch:
+            bundle = self.prefetch["observations"]
+            if bundle is None:  # the EHR has none
+                return []
+        else:
+            query = urllib.parse.urlencode({"patient": self.patient_id,
+                                            "code": ",".join(observation_codes()),
+                                            "_count": "200"})
+            bundle = self._fetch(f"Observation?{query}", "observations")
+        return self._resources(bundle, "Observation")
+
+    def _resources(self, bundle, kind: str) -> list[dict]:
+        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+            raise CdsError(412, f"The prefetched {kind} data is not a FHIR Bundle.",
+                           expression="prefetch.observations")
+        found, pages = [], 0
+        while True:
+            found += [e["resource"] for e in bundle.get("entry") or []
+                      if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                      and e["resource"].get("resourceType") == kind]
+            following = _next_link(bundle)
+            pages += 1
+            if not following or pages >= MAX_PAGES or not self._own(following):
+                return found
+            bundle = self._get(following, "observations")
+
+    def _fetch(self, relative: str, key: str) -> dict | None:
+        if not self.server:
+            raise CdsError(412, f"Prefetch key '{key}' is missing and no fhirServer was given "
+                                "to fetch it from.", expression=f"prefetch.{key}")
+        return self._get(f"{self.server.rstrip('/')}/{relative}", key)
+
+    def _get(self, url: str, key: str) -> dict:
+        timeout = getattr(settings, "CDS_FHIR_TIMEOUT", 3)
+        try:
+            return http_get_json(url, token=self.token, timeout=timeout)
+        except (OSError, ValueError, http.client.HTTPException):
+            raise CdsError(412, f"Prefetch key '{key}' is missing and the EHR's FHIR server "
+                                "could not be read.", expression=f"prefetch.{key}") from None
+
+    def _own(self, url: str) -> bool:
+        """Pages are followed on the EHR's own server only: the token goes nowhere else."""
+        return bool(self.server) and url.startswith(self.server.rstrip("/") + "/")
+
+
+def _is_patient(value, patient_id: str) -> bool:
+    return (isinstance(value, dict) and value.get("resourceType") == "Patient"
+            and value.get("id") in (None, patient_id))
+
+
+def _next_link(bundle: dict) -> str | None:
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) else None
+    return None
+
+
+def hook_data(body: dict, issuer: Issuer) -> HookData:
+    """The request's data sources, checked: CdsError(400) for a request we cannot read."""
+    context = body.get("context")
+    patient_id = context.get("patientId") if isinstance(context, dict) else None
+    if not isinstance(patient_id, str) or not FHIR_ID.match(patient_id):
+        raise CdsError(400, "context.patientId is required: a FHIR id (letters, digits, '-', "
+                            "'.'; at most 64).", expression="context.patientId")
+    prefetch = body.get("prefetch", {})
+    if not isinstance(prefetch, dict):
+        raise CdsError(400, "prefetch must be an object.", expression="prefetch")
+    server, token = _server(body, issuer), _token(body)
+    return HookData(patient_id=patient_id, prefetch=prefetch, issuer=issuer, server=server,
+                    token=token)
+
+
+def _server(body: dict, issuer: Issuer) -> str | None:
+    server = body.get("fhirServer")
+    if server is None:
+        return None
+    parts = urllib.parse.urlsplit(server) if isinstance(server, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CdsError(400, "fhirServer must be an http(s) URL.", expression="fhirServer")
+    allowed = [s.rstrip("/") for s in issuer.fhir_servers]
+    if allowed and server.rstrip("/") not in allowed:
+        raise CdsError(403, "This fhirServer is not one registered for this EHR.",
+                       expression="fhirServer")
+    return server
+
+
+def _token(body: dict) -> str | None:
+    auth = body.get("fhirAuthorization")
+    if auth is None:
+        return None
+    token = auth.get("access_token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) or not token or str(auth.get("token_type")).lower() != "bearer":
+        raise CdsError(400, "fhirAuthorization needs an access_token of token_type Bearer.",
+                       expression="fhirAuthorization")
+    return token
