@@ -1,6 +1,7 @@
 from .audit import AuditEvent
 from .firings import RuleFiring
 from .flags import Flag, FlagAction, OverrideReason, Severity
+from .identifiers import PatientIdentifier, RecordSource
 from .jobs import JobRun
 from .patients import Patient
 from .results import (
@@ -32,6 +33,8 @@ __all__ = [
     "Medication",
     "MuscleStudy",
     "Patient",
+    "PatientIdentifier",
+    "RecordSource",
     "RecordStatus",
     "RuleFiring",
     "RuleSetVersion",
