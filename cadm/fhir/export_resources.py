@@ -1,0 +1,379 @@
+"""Our rows as FHIR R4 resources (plain JSON dicts): one builder per kind of resource.
+
+Pure functions of the rows they are given: no query, no clock, no request. What to read and
+in which order is cadm/fhir/export.py's job. Dicts rather than fhir.resources models: the
+shapes are few and fixed, and the tests validate every one of them with fhir.resources' R4B
+models and, strictly, with fhirclient's FHIR 4.0.1 models, which is where a validation belongs
+(a model per resource per request would cost pydantic work on every export for no gain).
+
+Ids: a resource that is one of our rows takes the row's public UUID; a PFT or 6-minute walk
+row gives a grouping Observation with that UUID and one member Observation per value, named
+`<uuid>-<value>` (each value is meaningful alone, which FHIR models with hasMember, not
+components); the derived subtype, stored nowhere, is `<patient uuid>-subtype`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from cadm.models import RecordStatus
+from cadm.rules import vocabulary as v
+from cadm.rules.measurements import QUANTITIES
+
+from . import export_codes as codes
+
+SUBTYPE_LABELS = dict(v.SUBTYPES)
+ANTIBODY_LABELS = dict(v.ANTIBODIES)
+ANTIBODY_METHOD_LABELS = dict(v.ANTIBODY_METHODS)
+HRCT_FINDING_LABELS = dict(v.HRCT_FINDINGS)
+RESULT_LABELS = dict(v.ANTIBODY_RESULTS)
+
+
+def reference(resource_type: str, resource_id, display: str | None = None) -> dict:
+    ref = {"reference": f"{resource_type}/{resource_id}"}
+    if display:
+        ref["display"] = display
+    return ref
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _category(code: str) -> list[dict]:
+    return [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": code}]}]
+
+
+def _quantity(value, unit: str) -> dict:
+    quantity = {"value": codes.fhir_decimal(value), "unit": unit}
+    if unit in codes.UCUM_CODES:
+        quantity |= {"system": codes.UCUM, "code": unit}
+    return quantity
+
+
+def _concept(text: str, system: str | None = None, code: str | None = None) -> dict:
+    concept: dict = {"text": text}
+    if system and code:
+        concept["coding"] = [{"system": system, "code": code}]
+    return concept
+
+
+def _notes(*texts: str) -> list[dict]:
+    return [{"text": t} for t in texts if t]
+
+
+def _observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: str,
+                 notes: Iterable[str] = ()) -> dict:
+    """What every Observation of ours shares: status from the row's, the date, the patient."""
+    in_error = row.status == RecordStatus.ENTERED_IN_ERROR
+    resource = {
+        "resourceType": "Observation",
+        "id": obs_id,
+        "status": "entered-in-error" if in_error else "final",
+        "category": _category(category),
+        "code": code,
+        "subject": patient_ref,
+        "effectiveDateTime": row.observed_on.isoformat(),
+    }
+    texts = list(notes)
+    if in_error and row.status_reason:
+        texts.append(f"Entered in error: {row.status_reason}")
+    if texts:
+        resource["note"] = _notes(*texts)
+    return resource
+
+
+# ---------------------------------------------------------------- Patient
+
+def patient_resource(patient, external_identifiers: Iterable[tuple[str, str]] = ()) -> dict:
+    """Our MRN under its site's URN, then the identifiers other systems gave the patient."""
+    identifiers = [{"use": "usual", "system": codes.mrn_system(patient.site.code),
+                    "value": patient.mrn}]
+    identifiers += [{"system": system, "value": value} for system, value in external_identifiers]
+    return {
+        "resourceType": "Patient",
+        "id": str(patient.public_id),
+        "identifier": identifiers,
+        "name": [{"family": patient.family_name, "given": [patient.given_name]}],
+        "gender": patient.sex,  # our two values are FHIR's administrative-gender codes
+        "birthDate": patient.birth_date.isoformat(),
+        "managingOrganization": {"display": patient.site.name},
+    }
+
+
+# ---------------------------------------------------------------- Observations
+
+def lab_observation(row, patient_ref: dict) -> dict:
+    """Value and upper limit in the normalised unit: that is what the rules compared."""
+    label = QUANTITIES[row.analyte].label
+    loinc = codes.lab_loinc(row.analyte, row.loinc)
+    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
+                            code=_concept(label, codes.LOINC, loinc), category="laboratory",
+                            notes=() if loinc else (codes.NO_LOINC_NOTE,))
+    resource["valueQuantity"] = _quantity(row.value_normalised, row.unit_normalised)
+    if row.upper_limit_normalised is not None:
+        resource["referenceRange"] = [
+            {"high": _quantity(row.upper_limit_normalised, row.unit_normalised)}]
+    if row.lab_name:
+        resource["performer"] = [{"display": row.lab_name}]
+    return resource
+
+
+def antibody_observation(row, patient_ref: dict) -> dict:
+    label = ANTIBODY_LABELS.get(row.antibody, row.antibody)
+    loinc = codes.antibody_loinc(row.antibody, row.method)
+    notes = [] if loinc else [codes.NO_LOINC_NOTE]
+    if row.grade:
+        notes.append(f"Grade {row.grade} ({'+' * row.grade})")
+    if row.titre:
+        notes.append(f"Titre as reported: {row.titre}")
+    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
+                            code=_concept(label, codes.LOINC, loinc), category="laboratory",
+                            notes=notes)
+    resource["valueCodeableConcept"] = {"text": RESULT_LABELS.get(row.result, row.result)}
+    resource["method"] = {"text": ANTIBODY_METHOD_LABELS.get(row.method, row.method)}
+    if row.lab_name:
+        resource["performer"] = [{"display": row.lab_name}]
+    return resource
+
+
+# (member id suffix, field, label) of a PFT row and of a 6-minute-walk row, in display order.
+PFT_MEMBERS = (("fvc-l", "fvc_l", "FVC"),
+               ("fvc-pct", "fvc_pct_predicted", "FVC % predicted"),
+               ("dlco-pct", "dlco_pct_predicted", "DLCO % predicted"),
+               ("tlc-pct", "tlc_pct_predicted", "TLC % predicted"))
+WALK_MEMBERS = (("distance", "distance_m", "6-minute walk distance"),
+                ("spo2-nadir", "spo2_nadir", "SpO2 nadir during the 6-minute walk"),
+                ("spo2-rest", "spo2_rest", "SpO2 at rest before the 6-minute walk"))
+
+
+def _grouped(row, patient_ref: dict, *, title: str, members, category: str) -> list[dict]:
+    """The grouping Observation (the row) and one member per recorded value."""
+    group_id = str(row.public_id)
+    found = []
+    for suffix, field, label in members:
+        value = getattr(row, field)
+        if value is None:
+            continue
+        quantity = QUANTITIES[codes.LUNG_FIELDS[field]]
+        member = _observation(row, obs_id=f"{group_id}-{suffix}", patient_ref=patient_ref,
+                              code=_concept(label, codes.LOINC, quantity.loinc),
+                              category=category,
+                              notes=() if quantity.loinc else (codes.NO_LOINC_NOTE,))
+        member["valueQuantity"] = _quantity(value, quantity.unit)
+        member["derivedFrom"] = [reference("Observation", group_id)]
+        found.append(member)
+    group = _observation(row, obs_id=group_id, patient_ref=patient_ref,
+                         code={"text": title}, category=category)
+    group["hasMember"] = [reference("Observation", m["id"], m["code"]["text"]) for m in found]
+    return [group, *found]
+
+
+def pft_observations(row, patient_ref: dict) -> list[dict]:
+    return _grouped(row, patient_ref, title="Pulmonary function test", members=PFT_MEMBERS,
+                    category="procedure")
+
+
+def walk_observations(row, patient_ref: dict) -> list[dict]:
+    return _grouped(row, patient_ref, title="6-minute walk test", members=WALK_MEMBERS,
+                    category="procedure")
+
+
+def hrct_observation(row, patient_ref: dict) -> dict:
+    notes = [codes.NO_LOINC_NOTE]
+    if row.findings:
+        notes.append("Findings: " + ", ".join(HRCT_FINDING_LABELS.get(f, f)
+                                              for f in row.findings))
+    if row.extent_score is not None:
+        notes.append(f"Extent score: {row.extent_score}")
+    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
+                            code={"text": "Interstitial lung disease on HRCT chest"},
+                            category="imaging", notes=notes)
+    resource["valueBoolean"] = bool(row.ild)
+    return resource
+
+
+# Section keys (cadm.sections) whose rows are exported, and how. Sections not named here
+# (muscle studies, skin biopsies, medications, eye examinations, PPF assessments, cancer
+# screening records) are not part of the export yet.
+OBSERVATION_BUILDERS = {
+    "labs": lambda row, ref: [lab_observation(row, ref)],
+    "antibodies": lambda row, ref: [antibody_observation(row, ref)],
+    "pft": pft_observations,
+    "six-minute-walk": walk_observations,
+    "hrct": lambda row, ref: [hrct_observation(row, ref)],
+}
+
+
+# ---------------------------------------------------------------- Condition
+
+def subtype_condition_id(patient) -> str:
+    return f"{patient.public_id}-subtype"
+
+
+def subtype_condition(patient, classification, *, as_of: date, version: int) -> dict | None:
+    """The derived subtype. None when the rules find it not classifiable (no hallmark skin
+    sign): that is the absence of a classification, not a condition to assert."""
+    subtype = classification.subtype
+    if subtype == "not_classifiable":
+        return None
+    snomed = codes.SUBTYPE_SNOMED.get(subtype)
+    label = SUBTYPE_LABELS.get(subtype, subtype)
+    resource = {
+        "resourceType": "Condition",
+        "id": subtype_condition_id(patient),
+        # The rules derive the subtype as it stands on `as_of`: a current condition.
+        "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL,
+                                       "code": "active"}]},
+        "code": _concept(label, codes.SNOMED, snomed),
+        "subject": reference("Patient", patient.public_id),
+        "onsetDateTime": patient.skin_onset_date.isoformat(),
+        "recordedDate": as_of.isoformat(),
+        "note": _notes(
+            f"Derived by the CADM rules (rule-set version {version}) on {as_of.isoformat()}: "
+            f"{classification.reason}.",
+            "" if snomed else codes.NO_SUBTYPE_CODE_NOTE),
+    }
+    # Only amyopathic and hypomyopathic have a confirmation (24 months without weakness);
+    # for the others the rules say nothing about it, so neither does the export.
+    if classification.confirmation in ("provisional", "confirmed"):
+        resource["verificationStatus"] = {"coding": [{
+            "system": codes.CONDITION_VERIFICATION, "code": classification.confirmation}]}
+    return resource
+
+
+# ---------------------------------------------------------------- DetectedIssue
+
+def _mitigation_text(action) -> str:
+    kind = action.kind
+    if kind == "dismissed":
+        text = f"Dismissed: {action.get_reason_display()} ({action.reason})"
+    elif kind == "snoozed":
+        text = "Snoozed"
+    else:
+        text = "Acknowledged"
+    return f"{text}. {action.comment}" if action.comment else f"{text}."
+
+
+def _person(user) -> dict:
+    return {"display": user.get_full_name() or user.username}
+
+
+def detected_issue(flag, patient, *, review, evidence_refs: dict) -> dict:
+    """One live flag. `review`: the reviewer's action that set the flag's current state
+    (acknowledged, snoozed, dismissed), or None while the flag is open; `evidence_refs` maps
+    an evidence item (kind, date, label) to the Observation it names, where one is exported."""
+    resource = {
+        "resourceType": "DetectedIssue",
+        "id": str(flag.public_id),
+        "identifier": [{"system": codes.FLAG_ID_SYSTEM, "value": str(flag.public_id)}],
+        "status": "final",
+        "code": {"coding": [{"system": codes.RULE_CODE_SYSTEM, "code": flag.code}],
+                 "text": flag.summary},
+        "severity": codes.DETECTED_ISSUE_SEVERITY[flag.severity],
+        "patient": reference("Patient", patient.public_id),
+        "identifiedDateTime": flag.opened_at.isoformat(),
+        "author": {"display": f"CADM rules, rule-set version {flag.ruleset.number}"},
+        "detail": (f"{flag.detail}\n\nSource: {flag.citation} (evidence: "
+                   f"{flag.evidence_label}; rule-set version {flag.ruleset.number})."),
+    }
+    evidence = [_evidence(item, evidence_refs) for item in flag.evidence or ()]
+    if evidence:
+        resource["evidence"] = evidence
+    if review is not None:
+        mitigation = {"action": {"text": _mitigation_text(review)}, "date": review.at.isoformat()}
+        if review.actor is not None:
+            mitigation["author"] = _person(review.actor)
+        resource["mitigation"] = [mitigation]
+    return resource
+
+
+def evidence_key(kind: str, day: str | None, label: str) -> tuple:
+    return (kind, day, label)
+
+
+def _evidence(item: dict, refs: dict) -> dict:
+    day = item.get("date")
+    value = f": {item['value']}" if item.get("value") else ""
+    when = f" ({day})" if day else ""
+    entry: dict = {"code": [{"text": f"{item.get('label', '')}{value}{when}"}]}
+    ref = refs.get(evidence_key(item.get("kind", ""), day, item.get("label", "")))
+    if ref is not None:
+        entry["detail"] = [ref]
+    return entry
+
+
+# ---------------------------------------------------------------- CarePlan, ServiceRequest
+
+# ScreeningItem.status -> (ServiceRequest.status, .intent). "To consider" is IMACS 2023's
+# conditional recommendation: a proposal, not a plan.
+ITEM_REQUEST = {"due": ("active", "plan"), "overdue": ("active", "plan"),
+                "done": ("completed", "plan"), "suggested": ("active", "proposal"),
+                "superseded": ("revoked", "plan")}
+SCREENING_CATEGORY = [{"text": "Cancer screening (IMACS 2023)"}]
+
+
+def care_plan(plan, items, patient, *, condition_id: str | None) -> dict:
+    tier = plan.tier.replace("_", " ")
+    resource = {
+        "resourceType": "CarePlan",
+        "id": str(plan.public_id),
+        # Closing is the care team's decision that screening ends (see ScreeningPlan).
+        "status": "active" if plan.state == "active" else "completed",
+        "intent": "plan",
+        "category": SCREENING_CATEGORY,
+        "title": f"Cancer screening plan, IMACS 2023 {tier} risk",
+        "description": plan.basis,
+        "subject": reference("Patient", patient.public_id),
+        "created": plan.created_at.isoformat(),
+        "author": {"display": f"CADM rules, rule-set version {plan.ruleset.number}"},
+        "activity": [{"reference": reference("ServiceRequest", item.public_id,
+                                             item.get_panel_display())} for item in items],
+    }
+    if condition_id:
+        resource["addresses"] = [reference("Condition", condition_id)]
+    notes = []
+    if plan.outcome:
+        notes.append(f"Outcome on {_iso(plan.outcome_on)}: {plan.get_outcome_display()}. "
+                     f"{plan.outcome_note}".strip())
+    if plan.state != "active":
+        notes.append(f"Screening ended on {_iso(plan.closed_on)}: {plan.closed_reason}".strip())
+    if notes:
+        resource["note"] = _notes(*notes)
+    if not resource["activity"]:
+        del resource["activity"]
+    return resource
+
+
+def service_request(item, plan, patient, *, condition_id: str | None) -> dict:
+    status, intent = ITEM_REQUEST.get(item.status, ("unknown", "plan"))
+    resource = {
+        "resourceType": "ServiceRequest",
+        "id": str(item.public_id),
+        "basedOn": [reference("CarePlan", plan.public_id)],
+        "status": status,
+        "intent": intent,
+        "category": SCREENING_CATEGORY,
+        "code": {"text": item.get_panel_display()},
+        "subject": reference("Patient", patient.public_id),
+    }
+    if item.window_start and item.window_end:
+        resource["occurrencePeriod"] = {"start": item.window_start.isoformat(),
+                                        "end": item.window_end.isoformat()}
+    elif item.due_on:
+        resource["occurrenceDateTime"] = item.due_on.isoformat()
+    if item.reason:
+        resource["reasonCode"] = [{"text": item.reason}]
+    if condition_id:
+        resource["reasonReference"] = [reference("Condition", condition_id)]
+    notes = [f"{item.get_status_display()}"
+             + (f", due {item.due_on.isoformat()}" if item.due_on else "")
+             + (f", done on {item.done_on.isoformat()}" if item.done_on else "")
+             + f" ({'at diagnosis' if item.kind == 'diagnosis' else item.kind})."]
+    tests = [c.label + (f" (done {c.done_on.isoformat()})" if c.done_on else "")
+             for c in item.components.all()]
+    if tests:
+        notes.append("Tests: " + "; ".join(tests) + ".")
+    resource["note"] = _notes(*notes)
+    return resource

@@ -1,0 +1,187 @@
+"""The FHIR R4 export's HTTP side: Patient/$everything, Patient read and search by
+identifier, Observation read and search by patient (and code).
+
+The REST API's doors: DRF views with its token and session authentication, its throttles,
+and `required_perm = Perm.PATIENT_VIEW` (a rules admin is refused: 403); the patient is
+looked up within the user's sites, so another site's patient is a 404, as is a malformed id.
+What differs is the wire format: every answer, errors included, is `application/fhir+json`,
+an error being an OperationOutcome with the HTTP status (the API's own handler decides the
+status, headers and message; this module only reshapes its body). Whatever the Accept
+header asks, the answer is FHIR JSON: it is the one format served.
+
+The views are left out of the OpenAPI schema: FHIR has its own specification, and our
+schema describes our API.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cadm.api import errors as api_errors
+from cadm.exceptions import NoActiveRuleSet
+from cadm.models import Patient
+from cadm.permissions import Perm
+from cadm.selectors.patients import patient_get_for, patient_list_for
+
+from . import export
+from . import export_resources as res
+
+
+class FhirJsonRenderer(JSONRenderer):
+    media_type = "application/fhir+json"
+    format = "fhir"
+    charset = "utf-8"
+
+
+class FhirOnly(BaseContentNegotiation):
+    """FHIR JSON for every request: no 406 for a client that also accepts XML or HTML."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+# HTTP status -> OperationOutcome.issue.code (FHIR's IssueType value set).
+ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
+               405: "not-supported", 406: "not-supported", 409: "conflict",
+               415: "not-supported", 429: "throttled", 503: "transient"}
+
+
+def operation_outcome(status: int, message: str) -> dict:
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": ISSUE_TYPES.get(status, "exception"),
+                       "diagnostics": message}]}
+
+
+def fhir_exception_handler(exc, context):
+    """The API's handler (status, WWW-Authenticate, Retry-After, the 500 that names nothing
+    and is logged by view name only), its body as an OperationOutcome."""
+    if isinstance(exc, NoActiveRuleSet):
+        # The server's state, not the request's fault: a 503, as the pages answer it.
+        return Response(operation_outcome(503, "No rule-set version is active: the "
+                                               "patient's flags cannot be computed."),
+                        status=503)
+    response = api_errors.handler(exc, context)
+    error = response.data["error"]
+    message = error["message"]
+    if error.get("fields"):
+        message += " " + " ".join(f"{name}: {' '.join(problems)}"
+                                  for name, problems in error["fields"].items())
+    response.data = operation_outcome(response.status_code, message)
+    return response
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise Http404("No such resource.") from None
+
+
+@extend_schema(exclude=True)
+class _FhirView(APIView):
+    required_perm = Perm.PATIENT_VIEW
+    renderer_classes = [FhirJsonRenderer]
+    content_negotiation_class = FhirOnly
+    http_method_names = ["get", "head"]
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    def patient(self, patient_id: str):
+        return patient_get_for(user=self.request.user, public_id=_uuid_or_404(patient_id))
+
+    def bundle(self, resources: list[dict]) -> Response:
+        search_url = self.request.build_absolute_uri(reverse("fhir-patient-search"))
+        context = export.BundleContext(base=search_url.removesuffix("Patient"),
+                                       self_url=self.request.build_absolute_uri(),
+                                       now=timezone.now())
+        return Response(export.searchset(resources, context))
+
+
+class PatientEverything(_FhirView):
+    """GET Patient/<id>/$everything: a searchset Bundle of everything we hold."""
+
+    def get(self, request, patient_id: str):
+        patient = self.patient(patient_id)
+        resources = export.patient_everything(patient, as_of=timezone.localdate())
+        export.export_audit(actor=request.user, patient=patient, action="fhir.export",
+                            detail={"operation": "$everything",
+                                    "resources": export.resource_counts(resources)})
+        return self.bundle(resources)
+
+
+class PatientRead(_FhirView):
+    def get(self, request, patient_id: str):
+        patient = self.patient(patient_id)
+        export.export_audit(actor=request.user, patient=patient, action="fhir.read",
+                            detail={"resource": "Patient"})
+        return Response(res.patient_resource(patient))
+
+
+class PatientSearch(_FhirView):
+    """GET Patient?identifier=[system]|value: within the user's sites only."""
+
+    def get(self, request):
+        values = request.query_params.getlist("identifier")
+        if not any(values):
+            raise ValidationError("Patients are searched by identifier only: "
+                                  "identifier=system|value.")
+        patients = list(export.patients_by_identifier(user=request.user, values=values))
+        for patient in patients:
+            export.export_audit(actor=request.user, patient=patient, action="fhir.search",
+                                detail={"resource": "Patient", "by": "identifier"})
+        return self.bundle([res.patient_resource(p) for p in patients])
+
+
+def _patient_param(request) -> str:
+    """The one patient an Observation search names: `patient=<id>`, `patient=Patient/<id>`,
+    `subject=Patient/<id>` (an absolute reference too)."""
+    values = [v for name in ("patient", "subject", "subject:Patient")
+              for v in request.query_params.getlist(name) if v]
+    if not values:
+        raise ValidationError("Observations are searched by patient: patient=<id>.")
+    if len(values) > 1 or "," in values[0]:
+        raise ValidationError("Name one patient: patient=<id>.")
+    return values[0].rsplit("Patient/", 1)[-1]
+
+
+class ObservationSearch(_FhirView):
+    """GET Observation?patient=<id>[&code=[system|]code,...]. A patient that is not one the
+    user may see gives an empty searchset, as a search for no match does in FHIR; nothing is
+    audited then, since no patient data leaves."""
+
+    def get(self, request):
+        patient_id = _patient_param(request)
+        try:
+            patient = patient_list_for(user=request.user).get(public_id=uuid.UUID(patient_id))
+        except (ValueError, Patient.DoesNotExist):
+            return self.bundle([])
+        tokens = export.parse_tokens(request.query_params.getlist("code"))
+        observations = export.patient_observation_list(patient, tokens)
+        export.export_audit(actor=request.user, patient=patient, action="fhir.search",
+                            detail={"resource": "Observation",
+                                    "resources": export.resource_counts(observations),
+                                    "by": "patient,code" if tokens else "patient"})
+        return self.bundle(observations)
+
+
+class ObservationRead(_FhirView):
+    def get(self, request, observation_id: str):
+        patient, resource = export.observation_get_for(user=request.user,
+                                                       observation_id=observation_id)
+        export.export_audit(actor=request.user, patient=patient, action="fhir.read",
+                            detail={"resource": "Observation", "id": observation_id})
+        return Response(resource)
