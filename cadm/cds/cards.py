@@ -33,7 +33,9 @@ STATE_LINES = {
 }
 UNSTORED_LINE = ("Not on file in CADM: evaluated just now on the EHR's data with the active "
                  "rule set; nothing was stored.")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+|!~])")
+# Enough to keep text literal: emphasis, code, links (no `[`, no link), HTML, headings,
+# tables, strikethrough. Parentheses and the like stay readable in an EHR that shows raw text.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>#|~])")
 
 
 @dataclass(frozen=True)
