@@ -88,3 +88,23 @@ def decimal_of(value: object) -> Decimal | None:
     if isinstance(value, float):
         return Decimal(repr(value))
     return None
+
+
+_STEP = re.compile(r"^([A-Za-z_][\w]*)((?:\[\d+\])*)$")
+
+
+def value_at(root: object, path: str) -> object:
+    """The value at a FHIR path under `root` ("Bundle.entry[3].resource.valueQuantity.value"
+    in a Bundle: the root's own name is skipped); None when the path leads nowhere (a choice
+    such as `effective[x]`, a missing element)."""
+    node = root
+    for step in path.split(".")[1:]:
+        match = _STEP.match(step)
+        if not match:
+            return None
+        name, indexes = match.groups()
+        node = node.get(name) if isinstance(node, dict) else None
+        for index in re.findall(r"\[(\d+)\]", indexes):
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) \
+                else None
+    return node
