@@ -40,7 +40,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
-from cadm.models import FlagAction, Patient, RecordStatus
+from cadm.models import FlagAction, Patient, PatientIdentifier, RecordStatus
 from cadm.rules.criteria.common import LAB_LABELS
 from cadm.sections import get_section
 from cadm.selectors.flags import patient_live_flags
@@ -70,6 +70,15 @@ def resource_counts(resources: Iterable[dict]) -> dict[str, int]:
     for resource in resources:
         counts[resource["resourceType"]] = counts.get(resource["resourceType"], 0) + 1
     return counts
+
+
+# ---------------------------------------------------------------- Patient
+
+def patient_resource(patient: Patient) -> dict:
+    """The Patient with the identifiers other systems gave it (recorded by FHIR import):
+    one query, none when the search prefetched them."""
+    external = sorted(patient.identifiers.all(), key=lambda i: i.pk)
+    return res.patient_resource(patient, [(i.system, i.value) for i in external])
 
 
 # ---------------------------------------------------------------- Observations
@@ -184,24 +193,34 @@ def observation_get_for(*, user, observation_id: str) -> tuple[Patient, dict]:
 
 # ---------------------------------------------------------------- Patient search
 
+def _with_identifier(system: str | None, value: str) -> Q:
+    """Patients holding an identifier recorded by FHIR import (exact, as FHIR compares)."""
+    found = PatientIdentifier.objects.filter(value=value)
+    if system is not None:
+        found = found.filter(system=system)
+    return Q(pk__in=found.values("patient_id"))
+
+
 def patients_by_identifier(*, user, values: list[str]):
     """Patients of the user's sites matching every `identifier` parameter (each a
-    comma-separated OR of tokens). Our MRN systems name a site; a site that is not the
-    user's matches nobody. An MRN matches whatever its case, as everywhere in the product."""
+    comma-separated OR of tokens): our MRN, under its site's URN, or an identifier another
+    system gave the patient. A site that is not the user's matches nobody. An MRN matches
+    whatever its case, as everywhere in the product."""
     patients = patient_list_for(user=user)
     for value in values:
         condition = Q(pk__in=[])
         for system, code in parse_tokens([value]):
             if not code:
                 continue
-            if system is None or system == "":
-                condition |= Q(mrn__iexact=code)
+            if not system:  # `code` (any system), `|code` (none, read alike)
+                condition |= Q(mrn__iexact=code) | _with_identifier(None, code)
                 continue
             site_code = codes.site_code_of_mrn_system(system)
             if site_code is not None:
                 condition |= Q(site__code=site_code, mrn__iexact=code)
+            condition |= _with_identifier(system, code)
         patients = patients.filter(condition)
-    return patients.order_by("pk")
+    return patients.order_by("pk").prefetch_related("identifiers")
 
 
 # ---------------------------------------------------------------- $everything
@@ -248,7 +267,7 @@ def patient_everything(patient: Patient, *, as_of: date) -> list[dict]:
     reviews = _flag_reviews(flags)
     issues = [res.detected_issue(flag, patient, review=reviews.get(flag.pk),
                                  evidence_refs=evidence_refs) for flag in flags]
-    resources = [res.patient_resource(patient)]
+    resources = [patient_resource(patient)]
     resources += [condition] if condition else []
     resources += observations + issues
     plan = _screening_plan(patient)

@@ -34,7 +34,6 @@ from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
 
 from . import export
-from . import export_resources as res
 
 
 class FhirJsonRenderer(JSONRenderer):
@@ -128,7 +127,7 @@ class PatientRead(_FhirView):
         patient = self.patient(patient_id)
         export.export_audit(actor=request.user, patient=patient, action="fhir.read",
                             detail={"resource": "Patient"})
-        return Response(res.patient_resource(patient))
+        return Response(export.patient_resource(patient))
 
 
 class PatientSearch(_FhirView):
@@ -143,7 +142,7 @@ class PatientSearch(_FhirView):
         for patient in patients:
             export.export_audit(actor=request.user, patient=patient, action="fhir.search",
                                 detail={"resource": "Patient", "by": "identifier"})
-        return self.bundle([res.patient_resource(p) for p in patients])
+        return self.bundle([export.patient_resource(p) for p in patients])
 
 
 def _patient_param(request) -> str:
