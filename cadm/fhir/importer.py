@@ -40,6 +40,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -62,7 +63,7 @@ from cadm.services.visits import TYPED_ROWS, results_add
 
 from . import sources
 from .mapping import MappedRow, Skipped, map_bundle, resource_paths
-from .structure import shown, value_at
+from .structure import SHOWN, shown, value_at
 
 DISEASE_DATES = ("skin_onset_date", "diagnosis_date")
 DATES_HINT = ("A new patient's disease dates come from a Condition coded dermatomyositis "
@@ -145,9 +146,18 @@ def fhir_import(*, actor, site: Site, bundle: dict, partial: bool = False,
     return report
 
 
+def as_text(value: object) -> str:
+    """A refused value as the report shows it: a number plainly (600000, not Decimal(...)),
+    text as sent; nothing for a structure or no value."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    if isinstance(value, Decimal):
+        return measurements.fmt(value)
+    return value if isinstance(value, str) and len(value) <= SHOWN else shown(value)
+
+
 def _shown_at(bundle: dict, path: str) -> str:
-    value = value_at(bundle, path) if path.startswith("Bundle.") else None
-    return "" if value is None or isinstance(value, dict | list) else shown(value)
+    return as_text(value_at(bundle, path) if path.startswith("Bundle.") else None)
 
 
 def _accepted(section_key: str, raw: Mapping, name: str) -> str:
@@ -177,8 +187,7 @@ class _Plan:
     unusable_patient: bool = False
 
     def refuse(self, path: str, value: object, accepted: str, message: str) -> None:
-        shown_value = "" if value is None or isinstance(value, dict | list) else shown(value)
-        self.report.refused.append(Refusal(path, shown_value, accepted, message))
+        self.report.refused.append(Refusal(path, as_text(value), accepted, message))
 
     # -- the patient -----------------------------------------------------------------------
 
