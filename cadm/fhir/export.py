@@ -10,7 +10,8 @@ leaves: who, which patient, what (ids and counts only, never values).
 - Patient: our MRN under the site's URN (`urn:cadm:site:<code>:mrn`), name, sex, birth date.
 - Observations: labs, antibodies, pulmonary function, 6-minute walk, HRCT; entered-in-error
   rows are exported with that status (a receiver that had them must learn they were wrong).
-- Condition: the subtype the rules derive today (patient_evaluation, as the page).
+- Conditions: the dermatomyositis diagnosis as recorded (its dates), and the subtype the
+  rules derive today (patient_evaluation, as the page).
 - DetectedIssue for each live flag (open, acknowledged, snoozed, dismissed), not Flag. A
   FHIR Flag is a standing caution to display ("patient has a latex allergy"): a code, a
   period and an author, nothing more. Our flags are clinical findings of a rule about this
@@ -254,27 +255,28 @@ def _flag_reviews(flags) -> dict[int, FlagAction]:
 
 
 def patient_everything(patient: Patient, *, as_of: date) -> list[dict]:
-    """Every resource of the patient: Patient, Condition, Observations, DetectedIssues,
-    CarePlan, ServiceRequests."""
+    """Every resource of the patient: Patient, Conditions (diagnosis, derived subtype),
+    Observations, DetectedIssues, CarePlan, ServiceRequests."""
     records = patient_records(patient)
     ruleset = ruleset_active()
     evaluation = patient_evaluation(patient, as_of=as_of, records=records, ruleset=ruleset)
-    condition = res.subtype_condition(patient, evaluation.classification, as_of=as_of,
-                                      version=ruleset.number)
-    condition_id = condition["id"] if condition else None
+    diagnosis = res.diagnosis_condition(patient)
+    subtype = res.subtype_condition(patient, evaluation.classification, as_of=as_of,
+                                    version=ruleset.number)
     observations, evidence_refs = patient_observations(patient, records)
     flags = patient_live_flags(patient)
     reviews = _flag_reviews(flags)
     issues = [res.detected_issue(flag, patient, review=reviews.get(flag.pk),
                                  evidence_refs=evidence_refs) for flag in flags]
-    resources = [patient_resource(patient)]
-    resources += [condition] if condition else []
+    resources = [patient_resource(patient), diagnosis]
+    resources += [subtype] if subtype else []
     resources += observations + issues
     plan = _screening_plan(patient)
     if plan is not None:
         items = list(plan.items.all())
-        resources.append(res.care_plan(plan, items, patient, condition_id=condition_id))
-        resources += [res.service_request(item, plan, patient, condition_id=condition_id)
+        # The screening is for the disease's associated cancers: it addresses the diagnosis.
+        resources.append(res.care_plan(plan, items, patient, condition_id=diagnosis["id"]))
+        resources += [res.service_request(item, plan, patient, condition_id=diagnosis["id"])
                       for item in items]
     return resources
 

@@ -95,11 +95,13 @@ LUNG_FIELDS: dict[str, str] = {
 # text with no UCUM code).
 UCUM_CODES = frozenset({"U/L", "ng/mL", "mg/L", "mm/h", "U/mL", "%", "L", "m"})
 
-# §8.2: dermatomyositis (disorder), VERIFIED-T. "Amyopathic dermatomyositis" was not found, so
-# only the classic subtype carries a SNOMED code; the others are text with a note. A
-# subtype is never sent as its parent concept: a receiving system would read "dermatomyositis"
-# and lose the amyopathic label this product exists to keep right.
-SUBTYPE_SNOMED: dict[str, str] = {"classic_dm": "396230008"}
+# §8.2: dermatomyositis (disorder), VERIFIED-T. It codes the recorded diagnosis (every patient
+# of ours has one; amyopathic DM is dermatomyositis) and the classic subtype. "Amyopathic
+# dermatomyositis" was not found, so the other derived subtypes are text with a note: a
+# subtype is never sent as its parent concept, where a receiving system would read
+# "dermatomyositis" and lose the amyopathic label this product exists to keep right.
+DERMATOMYOSITIS_SNOMED = "396230008"
+SUBTYPE_SNOMED: dict[str, str] = {"classic_dm": DERMATOMYOSITIS_SNOMED}
 NO_SUBTYPE_CODE_NOTE = ("No SNOMED CT code for this subtype is verified in the project's "
                         "clinical reference (§8.2); the subtype is given as text only.")
 NO_LOINC_NOTE = ("No LOINC code for this test is verified in the project's clinical "

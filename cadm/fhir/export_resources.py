@@ -9,7 +9,8 @@ models and, strictly, with fhirclient's FHIR 4.0.1 models, which is where a vali
 Ids: a resource that is one of our rows takes the row's public UUID; a PFT or 6-minute walk
 row gives a grouping Observation with that UUID and one member Observation per value, named
 `<uuid>-<value>` (each value is meaningful alone, which FHIR models with hasMember, not
-components); the derived subtype, stored nowhere, is `<patient uuid>-subtype`.
+components); the recorded diagnosis is `<patient uuid>-diagnosis`, and the derived subtype,
+stored nowhere, `<patient uuid>-subtype`.
 """
 
 from __future__ import annotations
@@ -207,6 +208,34 @@ OBSERVATION_BUILDERS = {
 
 
 # ---------------------------------------------------------------- Condition
+
+def diagnosis_condition_id(patient) -> str:
+    return f"{patient.public_id}-diagnosis"
+
+
+def diagnosis_condition(patient) -> dict:
+    """The dermatomyositis diagnosis as the care team recorded it: every patient of ours has
+    one (its date anchors the screening plan). Amyopathic DM is dermatomyositis (§3; ICD-10
+    M33.1 covers it, §8.2), so the verified code of §8.2 is true of every patient; the subtype
+    is the other Condition's business. Onset is the skin onset (the disease's first sign) and
+    recordedDate the diagnosis date, which is how FHIR import reads them back
+    (cadm/fhir/patients.py), so an exported patient can be registered elsewhere without
+    retyping its disease dates."""
+    resource = {
+        "resourceType": "Condition",
+        "id": diagnosis_condition_id(patient),
+        "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL,
+                                       "code": "active"}]},
+        "code": _concept("Dermatomyositis", codes.SNOMED, codes.DERMATOMYOSITIS_SNOMED),
+        "subject": reference("Patient", patient.public_id),
+        "onsetDateTime": patient.skin_onset_date.isoformat(),
+        "recordedDate": patient.diagnosis_date.isoformat(),
+    }
+    if patient.recorded_subtype:
+        label = SUBTYPE_LABELS.get(patient.recorded_subtype, patient.recorded_subtype)
+        resource["note"] = _notes(f"Subtype on record (the care team's): {label}.")
+    return resource
+
 
 def subtype_condition_id(patient) -> str:
     return f"{patient.public_id}-subtype"

@@ -174,8 +174,31 @@ def test_lung_function_is_a_grouping_observation_with_one_member_per_value(bundl
     assert "Ground-glass opacity, Reticulation" in hrct["note"][1]["text"]
 
 
+def conditions(bundle: dict) -> dict[str, dict]:
+    """The Conditions by what they are: "diagnosis", "subtype"."""
+    return {c["id"].rsplit("-", 1)[1]: c for c in by_type(bundle, "Condition")}
+
+
+def test_the_recorded_diagnosis_is_a_coded_condition_with_the_disease_dates(bundle, exported):
+    diagnosis = conditions(bundle)["diagnosis"]
+    assert diagnosis["id"] == f"{exported.public_id}-diagnosis"
+    assert diagnosis["code"] == {"text": "Dermatomyositis", "coding": [
+        {"system": "http://snomed.info/sct", "code": "396230008"}]}
+    assert diagnosis["onsetDateTime"] == exported.skin_onset_date.isoformat()
+    assert diagnosis["recordedDate"] == exported.diagnosis_date.isoformat()
+    assert "verificationStatus" not in diagnosis
+
+
+def test_the_subtype_on_record_is_a_note_of_the_diagnosis(rheumatologist, site):
+    patient = PatientFactory(site=site, created_by=rheumatologist,
+                             recorded_subtype="amyopathic")
+    bundle = token_client(rheumatologist).get(everything_url(patient)).json()
+    assert conditions(bundle)["diagnosis"]["note"] == [
+        {"text": "Subtype on record (the care team's): Amyopathic DM."}]
+
+
 def test_the_derived_subtype_is_a_condition_without_an_invented_code(bundle, exported):
-    [condition] = by_type(bundle, "Condition")
+    condition = conditions(bundle)["subtype"]
     assert condition["subject"] == {"reference": f"Patient/{exported.public_id}"}
     assert condition["onsetDateTime"] == exported.skin_onset_date.isoformat()
     # 300 days of skin disease, no weakness, CK above its ULN: hypomyopathic, provisional
@@ -190,19 +213,20 @@ def test_classic_dm_carries_the_verified_snomed_code(rheumatologist, site):
     VisitFactory(patient=patient, weakness=["proximal_upper"])
     bundle = token_client(rheumatologist).get(everything_url(patient)).json()
     validate_r4(bundle)
-    [condition] = by_type(bundle, "Condition")
-    assert condition["code"]["coding"] == [{"system": "http://snomed.info/sct",
-                                            "code": "396230008"}]
+    condition = conditions(bundle)["subtype"]
+    assert condition["code"] == {"text": "Classic dermatomyositis", "coding": [
+        {"system": "http://snomed.info/sct", "code": "396230008"}]}
     assert "verificationStatus" not in condition
 
 
-def test_no_condition_when_the_rules_cannot_classify(rheumatologist, site):
+def test_no_subtype_condition_when_the_rules_cannot_classify(rheumatologist, site):
     patient = PatientFactory(site=site, created_by=rheumatologist)
     VisitFactory(patient=patient, skin=[])
     bundle = token_client(rheumatologist).get(everything_url(patient)).json()
     validate_r4(bundle)
-    assert by_type(bundle, "Condition") == []
-    assert [r["resourceType"] for r in (e["resource"] for e in bundle["entry"])] == ["Patient"]
+    assert list(conditions(bundle)) == ["diagnosis"]
+    assert [r["resourceType"] for r in (e["resource"] for e in bundle["entry"])] == [
+        "Patient", "Condition"]
 
 
 def test_live_flags_are_detected_issues_with_their_review(bundle, exported):
@@ -258,12 +282,13 @@ def test_the_screening_plan_is_a_care_plan_with_its_items(bundle, exported):
     assert set(requests) == {str(i.public_id) for i in items}
     assert [a["reference"]["reference"] for a in plan["activity"]] == [
         f"ServiceRequest/{i.public_id}" for i in items.order_by("due_on", "pk")]
-    [condition] = by_type(bundle, "Condition")
-    assert plan["addresses"] == [{"reference": f"Condition/{condition['id']}"}]
+    diagnosis = conditions(bundle)["diagnosis"]
+    assert plan["addresses"] == [{"reference": f"Condition/{diagnosis['id']}"}]
     for item in items:
         request = requests[str(item.public_id)]
         assert request["basedOn"] == [{"reference": f"CarePlan/{stored.public_id}"}]
         assert request["code"] == {"text": item.get_panel_display()}
+        assert request["reasonReference"] == [{"reference": f"Condition/{diagnosis['id']}"}]
         if item.window_start:
             assert request["occurrencePeriod"]["start"] == item.window_start.isoformat()
         if item.status == "suggested":
@@ -313,6 +338,5 @@ def test_the_query_count_is_the_same_with_5_and_50_visits(rheumatologist, dermat
     assert q_few <= 30, q_few
 
 
-def test_the_as_of_day_is_today(rheumatologist, bundle):
-    [condition] = by_type(bundle, "Condition")
-    assert condition["recordedDate"] == dt.date.today().isoformat()
+def test_the_subtype_is_derived_as_of_today(rheumatologist, bundle):
+    assert conditions(bundle)["subtype"]["recordedDate"] == dt.date.today().isoformat()
