@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("api/", include("cadm.api.urls")),
     path("fhir/r4/", include("cadm.fhir.export_urls")),
+    path("fhir/r4/", include("cadm.fhir.urls")),  # POST a Bundle: FHIR import
     # HL7 CDS Hooks at the paths the specification fixes ({baseUrl}/cds-services...).
     path("", include("cadm.cds.urls")),
     path("account/tokens/", account_tokens.token_list, name="account-tokens"),
