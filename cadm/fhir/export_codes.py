@@ -23,6 +23,9 @@ UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+# HL7 v2 table 0203, identifier types: MR is "Medical record number", how FHIR import (and
+# EHRs) tell the MRN among a patient's identifiers.
+IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 
 # Identifier systems of ours: a URN per site, since an MRN is unique per site only.
 FLAG_ID_SYSTEM = "urn:cadm:flag"

@@ -89,8 +89,9 @@ def _observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: s
 
 def patient_resource(patient, external_identifiers: Iterable[tuple[str, str]] = ()) -> dict:
     """Our MRN under its site's URN, then the identifiers other systems gave the patient."""
-    identifiers = [{"use": "usual", "system": codes.mrn_system(patient.site.code),
-                    "value": patient.mrn}]
+    identifiers = [{"use": "usual",
+                    "type": {"coding": [{"system": codes.IDENTIFIER_TYPE, "code": "MR"}]},
+                    "system": codes.mrn_system(patient.site.code), "value": patient.mrn}]
     identifiers += [{"system": system, "value": value} for system, value in external_identifiers]
     return {
         "resourceType": "Patient",

@@ -95,6 +95,7 @@ HL7_CODE_SYSTEMS: dict[str, frozenset[str]] = {
         "exam", "therapy", "activity"}),
     "http://terminology.hl7.org/CodeSystem/condition-clinical": frozenset({
         "active", "recurrence", "relapse", "inactive", "remission", "resolved"}),
+    "http://terminology.hl7.org/CodeSystem/v2-0203": frozenset({"MR"}),
     "http://terminology.hl7.org/CodeSystem/condition-ver-status": frozenset({
         "unconfirmed", "provisional", "differential", "confirmed", "refuted",
         "entered-in-error"}),

@@ -29,6 +29,7 @@ from .export_support import days_ago, full_patient, validate_r4
 pytestmark = pytest.mark.django_db
 
 FHIR_JSON = "application/fhir+json"
+MR = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
 
 
 def everything_url(patient) -> str:
@@ -90,7 +91,8 @@ def test_every_reference_resolves_within_the_bundle(bundle):
 def test_the_patient_carries_the_mrn_under_the_sites_urn(bundle, exported):
     [patient] = by_type(bundle, "Patient")
     assert patient["id"] == str(exported.public_id)
-    assert patient["identifier"][0] == {"use": "usual", "system": "urn:cadm:site:north:mrn",
+    assert patient["identifier"][0] == {"use": "usual", "type": MR,
+                                        "system": "urn:cadm:site:north:mrn",
                                         "value": exported.mrn}
     assert patient["gender"] == "female"
     assert patient["birthDate"] == exported.birth_date.isoformat()

@@ -24,6 +24,7 @@ from .export_support import days_ago, validate_r4
 pytestmark = pytest.mark.django_db
 
 FHIR_JSON = "application/fhir+json"
+MR = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}
 
 
 @pytest.fixture(params=["token", "session"])
@@ -147,7 +148,8 @@ def test_patient_read_carries_the_identifiers_import_recorded(rheumatologist, pa
     body = token_client(rheumatologist).get(f"/fhir/r4/Patient/{patient.public_id}").json()
     validate_r4(body)
     assert body["identifier"] == [
-        {"use": "usual", "system": "urn:cadm:site:north:mrn", "value": patient.mrn},
+        {"use": "usual", "type": MR, "system": "urn:cadm:site:north:mrn",
+         "value": patient.mrn},
         {"system": "urn:oid:1.2.3", "value": "E-77"}]
 
 
