@@ -1,32 +1,43 @@
 """What `GET /cds-services` says: one `patient-view` service and the data it asks the EHR to
-prefetch (the Patient, and the Observations our rules read, by LOINC)."""
+prefetch: the Patient, the Observations our rules read (by LOINC) and the dermatomyositis
+Condition, whose dates (onset, recorded) a patient we do not hold is evaluated from.
+
+The codes are those the FHIR mapper reads (cadm.fhir.codes, clinical-reference.md §8), so we
+ask for exactly what we can use: no more of the patient's record than the rules need.
+"""
 
 from __future__ import annotations
 
-from cadm.rules.measurements import QUANTITIES
+from cadm.fhir import codes
 
 SERVICE_ID = "cadm-patient-view"
 HOOK = "patient-view"
 
-# Codes the EHR may use for what we measure, beyond QUANTITIES' own (clinical-reference.md
-# §8.1): LDH by the lactate->pyruvate method (Synthea's 14804-9), ESR by Westergren, FVC
-# method unspecified, and the antibodies with a verified LOINC (MDA5, SAE1, Mi-2).
-EXTRA_LOINC = ("14804-9", "4537-7", "19870-5", "82424-3", "82440-9", "18485-3")
-
 
 def observation_codes() -> tuple[str, ...]:
-    """Every LOINC code we read, in a stable order (the template must not change between
-    calls: EHRs cache it)."""
-    codes = [q.loinc for q in QUANTITIES.values() if q.loinc]
-    return tuple(dict.fromkeys([*codes, *EXTRA_LOINC]))
+    """Every LOINC code the mapper reads a value from, in a stable order (the template must
+    not change between calls: EHRs cache it)."""
+    read = [*codes.LAB_LOINC, *codes.PFT_LOINC, *codes.ANTIBODY_LOINC]
+    return tuple(dict.fromkeys(read))
+
+
+def condition_codes() -> tuple[str, ...]:
+    """Dermatomyositis as system|code tokens (SNOMED CT and ICD-10: one code, two systems)."""
+    return tuple(sorted(f"{system}|{code}" for system, code in codes.DERMATOMYOSITIS))
+
+
+def searches() -> dict[str, tuple[str, dict[str, str]]]:
+    """Prefetch key -> (resource type, search parameters besides the patient)."""
+    return {"observations": ("Observation", {"code": ",".join(observation_codes())}),
+            "conditions": ("Condition", {"code": ",".join(condition_codes())})}
 
 
 def prefetch_templates() -> dict[str, str]:
-    return {
-        "patient": "Patient/{{context.patientId}}",
-        "observations": ("Observation?patient={{context.patientId}}&code="
-                         + ",".join(observation_codes())),
-    }
+    templates = {"patient": "Patient/{{context.patientId}}"}
+    for key, (kind, params) in searches().items():
+        query = "&".join(f"{name}={value}" for name, value in params.items())
+        templates[key] = f"{kind}?patient={{{{context.patientId}}}}&{query}"
+    return templates
 
 
 def discovery_document() -> dict:

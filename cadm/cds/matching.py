@@ -2,19 +2,22 @@
 the patients of the sites that EHR is allowed (its CDS_ISSUERS entry). Never by name or birth
 date: a near match shown as someone else's flags would be worse than no card.
 
-One function, so that the rule can change in one place: identifiers the FHIR import records
-(`cadm.PatientIdentifier`, once that model exists) are used first; our MRN at the site,
-under the system `urn:cadm:site:<code>:mrn` or one the issuer maps to a site, always works.
+One function, so that the rule can change in one place. Two ways to be found, both scoped to
+the issuer's sites: an identifier the FHIR import recorded (cadm.models.PatientIdentifier,
+at the patient's current site, as the importer matches), and our MRN at the site under the
+system `urn:cadm:site:<code>:mrn` or one the issuer maps to a site.
 """
 
 from __future__ import annotations
 
-from django.apps import apps
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from cadm.models import Patient
+from cadm.models import Patient, PatientIdentifier
 
 from .config import Issuer
+
+MAX_IDENTIFIERS = 20
 
 
 def patient_match(resource: dict, issuer: Issuer) -> Patient | None:
@@ -28,8 +31,13 @@ def patient_match(resource: dict, issuer: Issuer) -> Patient | None:
 
 
 def _identifiers(resource: dict) -> list[tuple[str, str]]:
+    """The (system, value) pairs; a Patient has a few, so more than MAX_IDENTIFIERS is not
+    a Patient we try to read (each pair is a lookup)."""
+    items = resource.get("identifier")
+    if not isinstance(items, list):
+        return []
     out = []
-    for item in resource.get("identifier") or []:
+    for item in items[:MAX_IDENTIFIERS]:
         if not isinstance(item, dict):
             continue
         system, value = item.get("system"), item.get("value")
@@ -52,13 +60,10 @@ def _by_mrn(pairs: list[tuple[str, str]], issuer: Issuer) -> set[Patient]:
 
 
 def _by_recorded_identifier(pairs: list[tuple[str, str]], issuer: Issuer) -> set[Patient]:
-    try:
-        model = apps.get_model("cadm", "PatientIdentifier")
-    except LookupError:  # the FHIR import has not added it (yet)
-        return set()
-    found = set()
+    wanted = Q()
     for system, value in pairs:
-        rows = model.objects.filter(system=system, value=value,
-                                    patient__site__code__in=issuer.sites)
-        found.update(row.patient for row in rows.select_related("patient"))
-    return found
+        wanted |= Q(system=system, value=value)
+    rows = (PatientIdentifier.objects.filter(wanted, site__code__in=issuer.sites,
+                                             patient__site=F("site"))
+            .select_related("patient"))
+    return {row.patient for row in rows}

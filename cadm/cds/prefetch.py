@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from .config import Issuer
-from .discovery import observation_codes
+from .discovery import searches
 from .outcomes import CdsError
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
@@ -58,7 +58,7 @@ def http_get_json(url: str, *, token: str | None, timeout: float) -> dict:
 
 @dataclass
 class HookData:
-    """The Patient and Observations of one call, fetched at most once each."""
+    """The Patient and the searched resources of one call, fetched at most once each."""
 
     patient_id: str
     prefetch: dict
@@ -72,10 +72,12 @@ class HookData:
             self._cache["patient"] = self._patient()
         return self._cache["patient"]
 
-    def observations(self) -> list[dict]:
-        if "observations" not in self._cache:
-            self._cache["observations"] = self._observations()
-        return self._cache["observations"]
+    def searched(self, key: str) -> list[tuple[str, dict]]:
+        """The resources of one of our search templates (discovery.searches()), each with its
+        FHIR path as the mapper reports it (entries numbered across pages)."""
+        if key not in self._cache:
+            self._cache[key] = self._search(key)
+        return self._cache[key]
 
     def _patient(self) -> dict:
         found = self._prefetched_patient()
@@ -97,32 +99,36 @@ class HookData:
                 return value
         return ABSENT
 
-    def _observations(self) -> list[dict]:
-        if "observations" in self.prefetch:
-            bundle = self.prefetch["observations"]
+    def _search(self, key: str) -> list[tuple[str, dict]]:
+        kind, params = searches()[key]
+        if key in self.prefetch:
+            bundle = self.prefetch[key]
             if bundle is None:  # the EHR has none
                 return []
         else:
-            query = urllib.parse.urlencode({"patient": self.patient_id,
-                                            "code": ",".join(observation_codes()),
+            query = urllib.parse.urlencode({"patient": self.patient_id, **params,
                                             "_count": "200"})
-            bundle = self._fetch(f"Observation?{query}", "observations")
-        return self._resources(bundle, "Observation")
+            bundle = self._fetch(f"{kind}?{query}", key)
+        return self._resources(bundle, kind, key)
 
-    def _resources(self, bundle, kind: str) -> list[dict]:
+    def _resources(self, bundle, kind: str, key: str) -> list[tuple[str, dict]]:
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-            raise CdsError(412, f"The prefetched {kind} data is not a FHIR Bundle.",
-                           expression="prefetch.observations")
-        found, pages = [], 0
+            # An OperationOutcome here is the EHR saying it could not search (CDS Hooks).
+            raise CdsError(412, f"The {kind} data (prefetch key '{key}') is not a FHIR Bundle.",
+                           expression=f"prefetch.{key}")
+        found, pages, offset = [], 0, 0
         while True:
-            found += [e["resource"] for e in bundle.get("entry") or []
+            entries = bundle.get("entry") if isinstance(bundle.get("entry"), list) else []
+            found += [(f"prefetch.{key}.entry[{offset + i}].resource", e["resource"])
+                      for i, e in enumerate(entries)
                       if isinstance(e, dict) and isinstance(e.get("resource"), dict)
                       and e["resource"].get("resourceType") == kind]
+            offset += len(entries)
             following = _next_link(bundle)
             pages += 1
             if not following or pages >= MAX_PAGES or not self._own(following):
                 return found
-            bundle = self._get(following, "observations")
+            bundle = self._get(following, key)
 
     def _fetch(self, relative: str, key: str) -> dict | None:
         if not self.server:

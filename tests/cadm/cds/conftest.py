@@ -114,7 +114,9 @@ def hook_request(patient_resource: dict | None, *, fhir_id: str = "ehr-1", **ext
             "context": {"userId": "Practitioner/example", "patientId": fhir_id},
             "prefetch": {"patient": patient_resource,
                          "observations": {"resourceType": "Bundle", "type": "searchset",
-                                          "entry": []}}}
+                                          "entry": []},
+                         "conditions": {"resourceType": "Bundle", "type": "searchset",
+                                        "entry": []}}}
     return body | extra
 
 

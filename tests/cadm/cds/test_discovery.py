@@ -4,7 +4,7 @@ prefetch templates for the Patient and the Observations our rules read."""
 import pytest
 
 from cadm.cds.discovery import SERVICE_ID, observation_codes
-from cadm.rules.measurements import QUANTITIES
+from cadm.fhir import codes as fhir_codes
 from tests.cadm.cds.conftest import DISCOVERY, auth, spec_example, token
 
 pytestmark = pytest.mark.django_db
@@ -27,16 +27,22 @@ def test_discovery_has_the_specifications_shape(client, rsa_key):
     assert all(isinstance(service[k], str) and service[k] for k in ("title", "description"))
 
 
-def test_prefetch_asks_for_the_patient_and_our_observations(client, rsa_key):
+def test_prefetch_asks_for_the_patient_and_what_the_rules_read(client, rsa_key):
+    """The Observations the FHIR mapper reads a value from (no more of the record), and the
+    dermatomyositis Condition that dates the disease of a patient we do not hold."""
     service = client.get(DISCOVERY, **auth(token(rsa_key, DISCOVERY))).json()["services"][0]
     prefetch = service["prefetch"]
+    assert set(prefetch) == {"patient", "observations", "conditions"}
     assert prefetch["patient"] == "Patient/{{context.patientId}}"
     query = prefetch["observations"]
     assert query.startswith("Observation?patient={{context.patientId}}&code=")
     codes = query.split("&code=")[1].split(",")
-    assert set(codes) == set(observation_codes())
-    assert {q.loinc for q in QUANTITIES.values() if q.loinc} <= set(codes)
-    assert "14804-9" in codes  # Synthea's LDH
+    assert set(codes) == set(observation_codes()) == (
+        set(fhir_codes.LAB_LOINC) | set(fhir_codes.PFT_LOINC) | set(fhir_codes.ANTIBODY_LOINC))
+    assert {"2157-6", "2276-4", "14804-9", "19872-1", "98130-8", "82424-3"} <= set(codes)
+    conditions = prefetch["conditions"]
+    assert conditions.startswith("Condition?patient={{context.patientId}}&code=")
+    assert "http://snomed.info/sct|396230008" in conditions
 
 
 def test_discovery_without_a_token_is_refused(client):
