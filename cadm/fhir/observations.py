@@ -337,7 +337,7 @@ def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | Non
         out.skipped.append(Skipped(path, f"Observation {what[1]}."))
         return out
     status = resource.get("status")
-    if status not in c.ALL_STATUSES:
+    if not isinstance(status, str) or status not in c.ALL_STATUSES:
         out.refused.append((f"{path}.status", f"Status: {shown(status)} is not an Observation "
                                               f"status; accepted: "
                                               f"{', '.join(sorted(c.ALL_STATUSES))}."))
