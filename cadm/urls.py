@@ -61,7 +61,6 @@ urlpatterns = [
     path("", include("screening.urls")),
     path("", include("monitoring.urls")),
     path("api/", include("cadm.api.urls")),
-    path("fhir/r4/", include("cadm.fhir.export_urls")),
     path("fhir/r4/", include("cadm.fhir.urls")),  # POST a Bundle: FHIR import
     # HL7 CDS Hooks at the paths the specification fixes ({baseUrl}/cds-services...).
     path("", include("cadm.cds.urls")),
