@@ -280,3 +280,18 @@ def test_a_synthea_patient_served_as_prefetch_gives_the_cards_our_rules_predict(
     assert got, "a dermatomyositis patient of 1967 is due enhanced cancer screening"
     assert [(c["source"]["topic"]["code"], c["indicator"], c["summary"]) for c in got] == [
         (f["code"], f["severity"], f["summary"][:SUMMARY_MAX]) for f in expected]
+
+
+def test_once_imported_the_patient_is_known_by_the_ehrs_identifier(client, rsa_key, site,
+                                                                   rheumatologist):
+    """FHIR import records the EHR's identifiers (PatientIdentifier): the next patient-view
+    shows the stored flags, with our links, instead of evaluating on the spot."""
+    from cadm.services.evaluation import patient_reevaluate
+
+    imported_flags(site, rheumatologist, [PATIENT, dm_condition(), *observations()])
+    patient = Patient.objects.get()
+    patient_reevaluate(patient.pk)
+    stored = {str(f.public_id) for f in Flag.objects.filter(patient=patient)}
+    got = cards(client, rsa_key, request_body(PATIENT, [], []))
+    assert stored and {c["uuid"] for c in got} == stored
+    assert all(c["links"] for c in got)
