@@ -254,6 +254,10 @@ class _Plan:
     # -- the writes ---------------------------------------------------------------------------
 
     def write(self, parsed, withdrawn: list[MappedRow], *, partial: bool) -> None:
+        if self.matched is not None:
+            # One import per patient at a time: two copies of a bundle sent at once would
+            # otherwise both find nothing imported yet, and both write.
+            Patient.objects.select_for_update().filter(pk=self.matched.pk).first()
         patient = self.matched or self._register()
         if patient is None:
             return
