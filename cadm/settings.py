@@ -277,6 +277,9 @@ CDS_FHIR_TIMEOUT = env.float("CDS_FHIR_TIMEOUT", default=3.0)  # seconds, per FH
 # Browser-based EHRs (sandboxes) call /cds-services directly; nothing else answers CORS.
 CORS_URLS_REGEX = r"^/cds-services"
 CORS_ALLOWED_ORIGINS = env.list("CDS_CORS_ALLOWED_ORIGINS", default=[])
+# What CDS Hooks uses, no more: discovery (GET), calls and feedback (POST), the JWT header.
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
 
 # Patient data never goes to logs: log levels and format only, no request bodies.
 LOGGING = {

@@ -27,7 +27,8 @@ def test_a_preflight_to_the_service_is_answered(client):
     assert response["Access-Control-Allow-Origin"] == SANDBOX
     assert {"authorization", "content-type"} <= {
         h.strip() for h in response["Access-Control-Allow-Headers"].split(",")}
-    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")} == {
+        "GET", "POST", "OPTIONS"}
     assert "Access-Control-Allow-Credentials" not in response  # a JWT, never a cookie
 
 
