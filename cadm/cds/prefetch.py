@@ -15,6 +15,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from .outcomes import CdsError
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 MAX_RESPONSE_BYTES = 10 * 1024 * 1024
 MAX_PAGES = 5
+FETCH_BUDGET = 3  # timeouts per call, all fetches together (the Patient and two searches)
 ABSENT = object()
 
 
@@ -66,6 +68,7 @@ class HookData:
     server: str | None = None
     token: str | None = None
     _cache: dict = field(default_factory=dict)
+    _started: float | None = None
 
     def patient(self) -> dict:
         if "patient" not in self._cache:
@@ -137,9 +140,17 @@ class HookData:
         return self._get(f"{self.server.rstrip('/')}/{relative}", key)
 
     def _get(self, url: str, key: str) -> dict:
+        """One GET, within CDS_FHIR_TIMEOUT, and within FETCH_BUDGET such timeouts for the
+        whole call: a clinician is waiting for the chart to open."""
         timeout = getattr(settings, "CDS_FHIR_TIMEOUT", 3)
+        if self._started is None:
+            self._started = time.monotonic()
+        left = timeout * FETCH_BUDGET - (time.monotonic() - self._started)
+        if left <= 0:
+            raise CdsError(412, f"Prefetch key '{key}' is missing and the EHR's FHIR server "
+                                "took too long.", expression=f"prefetch.{key}")
         try:
-            return http_get_json(url, token=self.token, timeout=timeout)
+            return http_get_json(url, token=self.token, timeout=min(timeout, left))
         except (OSError, ValueError, http.client.HTTPException):
             raise CdsError(412, f"Prefetch key '{key}' is missing and the EHR's FHIR server "
                                 "could not be read.", expression=f"prefetch.{key}") from None

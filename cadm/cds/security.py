@@ -41,8 +41,11 @@ class Caller:
         """The EHR's user, for the record: `fhirUser` (SMART), else `sub`, else unknown."""
         for claim in ("fhirUser", "sub"):
             value = self.claims.get(claim)
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:200]
+            if isinstance(value, str):
+                # Printable, one line: it is written into flag comments and audit rows.
+                value = " ".join("".join(c if c.isprintable() else " " for c in value).split())
+                if value:
+                    return value[:200]
         return "an unnamed EHR user"
 
 

@@ -199,3 +199,12 @@ def test_a_hostile_user_comment_is_kept_as_plain_text(client, rsa_key, known, eh
     assert results(send(client, rsa_key, body)) == ["dismissed"]
     comment = flag.actions.get(kind=FlagAction.Kind.DISMISSED).comment
     assert "\x00" not in comment and "\n" not in comment and len(comment) <= 2000
+
+
+def test_an_ehr_user_with_control_characters_is_recorded_as_one_line(client, rsa_key, known,
+                                                                     ehr_account):
+    flag = known[1][0]
+    assert results(send(client, rsa_key, accepted(flag.public_id),
+                        sub="Practitioner/1\n\x00forged line")) == ["acknowledged"]
+    comment = flag.actions.get(kind=FlagAction.Kind.ACKNOWLEDGED).comment
+    assert "Practitioner/1 forged line" in comment and "\x00" not in comment

@@ -140,3 +140,25 @@ def test_odd_prefetch_values_never_give_a_500(client, rsa_key, known):
         body = hook_request(None) | {"prefetch": prefetch}
         response = post(client, SERVICE, json.dumps(body), token(rsa_key, SERVICE))
         assert response.status_code in (200, 412), (prefetch, response.content)
+
+
+def test_a_slow_fhir_server_gets_a_budget_not_a_wait(client, rsa_key, settings, monkeypatch):
+    """All fetches of one call share a budget of a few timeouts: then 412, not a hung chart."""
+    import time
+
+    settings.CDS_FHIR_TIMEOUT = 0.01
+
+    condition = {"resourceType": "Condition", "subject": {"reference": "Patient/1288992"},
+                 "code": {"coding": [{"system": "http://snomed.info/sct", "code": "396230008"}]},
+                 "onsetDateTime": "2024-01-01", "recordedDate": "2024-02-01"}
+
+    def slow(url, *, token, timeout):
+        time.sleep(0.04)
+        entries = [{"resource": condition}] if "/Condition?" in url else []
+        return {"resourceType": "Bundle", "type": "searchset", "entry": entries}
+
+    monkeypatch.setattr("cadm.cds.prefetch.http_get_json", slow)
+    # The Patient prefetched; the Condition fetched (slowly), so the Observations are not.
+    body = spec_example("patient-view-request.json")
+    issue = outcome(post(client, SERVICE, body, token(rsa_key, SERVICE)), 412)
+    assert "took too long" in issue["details"]["text"]
