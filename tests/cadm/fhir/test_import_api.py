@@ -13,6 +13,7 @@ from tests.cadm.api.conftest import session_client, token_client
 from tests.cadm.fhir.bundles import (
     DM_CONDITION,
     HEALTHWALLET,
+    INTEROP,
     KALLIE,
     LEAN,
     PATIENT,
@@ -175,4 +176,12 @@ def test_bad_partial_parameter_400(rheumatologist):
 def test_get_is_not_allowed(rheumatologist):
     response = token_client(rheumatologist).get(URL)
     assert response.status_code == 405
+    outcome(response)
+
+
+@pytest.mark.parametrize("path", sorted(p.relative_to(INTEROP).as_posix()
+                                        for p in INTEROP.rglob("*.json")))
+def test_no_file_of_the_interop_material_gives_a_server_error(rheumatologist, path):
+    response = post(token_client(rheumatologist), (INTEROP / path).read_text(), DATES)
+    assert response.status_code in (200, 201, 400, 422), response.content
     outcome(response)
