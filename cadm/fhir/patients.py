@@ -3,8 +3,12 @@
 - names: the `official` name, else `usual`, else the first; given names joined by a space;
 - sex: `gender` as it is: female and male are ours; `other` and `unknown` are refused by the
   parser in its words (our record keeps sex for the sex-specific upper limits of §6.1);
-- MRN: the identifier typed MR (HL7 v2-0203), else the first identifier's value;
-- identifiers: every (system, value) pair, the keys a later import matches the patient by;
+- identifiers: the (system, value) pairs a later import matches the patient by, but never a
+  government or personal document number (social security, driver's licence, passport,
+  national id, tax, insurance: `PERSONAL_DOCUMENT_TYPES` of HL7 v2-0203, and the US SSN
+  systems): a record number is enough to match, and we keep no more personal data than the
+  matching needs;
+- MRN: the kept identifier typed MR (HL7 v2-0203), else the first kept identifier's value;
 - the disease dates, which no Patient resource holds: from a Condition coded dermatomyositis
   (§8.2: SNOMED CT 396230008, ICD-10 M33.1), `onset[x]` as the skin onset (our record's onset
   of disease is its first skin sign) and `recordedDate` as the diagnosis date (FHIR has no
@@ -29,15 +33,36 @@ def _name(resource: dict, path: str) -> tuple[dict, str]:
     return {}, f"{path}.name"
 
 
+# HL7 v2-0203 identifier types that name a person's documents or entitlements, not a record
+# (NNxxx: a national person identifier of country xxx).
+PERSONAL_DOCUMENT_TYPES = frozenset({"SS", "DL", "PPN", "NI", "TAX", "SB", "BCT", "CZ", "VS",
+                                     "MC", "MA", "NH", "NP", "PEN"})
+PERSONAL_DOCUMENT_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/us-ssn",
+                                       "urn:oid:2.16.840.1.113883.4.1"})
+
+
+def _personal_document(identifier: dict) -> bool:
+    if identifier.get("system") in PERSONAL_DOCUMENT_SYSTEMS:
+        return True
+    return any(system == c.V2_0203 and (code in PERSONAL_DOCUMENT_TYPES or
+                                        (code.startswith("NN") and len(code) == 5))
+               for system, code, _ in codings(identifier.get("type")))
+
+
+def _kept(resource: dict) -> list[tuple[int, dict]]:
+    """The identifiers we may keep, with their index in the resource (for FHIR paths)."""
+    return [(index, i) for index, i in enumerate(resource.get("identifier") or [])
+            if isinstance(i, dict) and isinstance(i.get("value"), str) and i["value"]
+            and not _personal_document(i)]
+
+
 def identifiers(resource: dict) -> list[tuple[str, str]]:
-    return [(i["system"], i["value"]) for i in resource.get("identifier") or []
-            if isinstance(i, dict) and isinstance(i.get("system"), str)
-            and isinstance(i.get("value"), str) and i["system"] and i["value"]]
+    return [(i["system"], i["value"]) for _, i in _kept(resource)
+            if isinstance(i.get("system"), str) and i["system"]]
 
 
 def _mrn(resource: dict, path: str) -> tuple[str | None, str]:
-    found = [(index, i) for index, i in enumerate(resource.get("identifier") or [])
-             if isinstance(i, dict) and isinstance(i.get("value"), str)]
+    found = _kept(resource)
     for index, identifier in found:
         if any(system == c.V2_0203 and code == "MR"
                for system, code, _ in codings(identifier.get("type"))):
