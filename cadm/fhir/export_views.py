@@ -21,7 +21,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -184,3 +184,21 @@ class ObservationRead(_FhirView):
         export.export_audit(actor=request.user, patient=patient, action="fhir.read",
                             detail={"resource": "Observation", "id": observation_id})
         return Response(resource)
+
+
+@extend_schema(exclude=True)
+class Unknown(APIView):
+    """Any other path under the FHIR base: FHIR's answer (an OperationOutcome), not an HTML
+    page. No authentication: it reveals nothing but that the path does not exist."""
+
+    renderer_classes = [FhirJsonRenderer]
+    content_negotiation_class = FhirOnly
+    authentication_classes = []
+    permission_classes = []
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("No such FHIR resource type or operation here.")

@@ -292,3 +292,14 @@ def test_the_fhir_routes_are_not_in_our_openapi_schema(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     paths = yaml.safe_load(target.read_text())["paths"]
     assert paths and not [p for p in paths if p.startswith("/fhir/")]
+
+
+@pytest.mark.parametrize("path", ["/fhir/r4/Medication", "/fhir/r4/Patient/x/$nothing",
+                                  "/fhir/r4/metadata%0A"])
+def test_an_unknown_fhir_path_is_an_operation_outcome(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/fhir+json")
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    assert body["issue"][0]["code"] == "not-found"
