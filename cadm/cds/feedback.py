@@ -36,6 +36,8 @@ from .security import Caller
 
 OUTCOMES = ("accepted", "overridden")
 AUDIT_ACTION = "cds.feedback"
+# A patient's cards are a handful; a request about hundreds is not a clinician's.
+MAX_ENTRIES = 100
 USER_COMMENT_MAX = 1200  # leaves room in the flag comment for who, when and why
 
 
@@ -59,6 +61,9 @@ def feedback_parse(body: object) -> list[Feedback]:
     entries = body.get("feedback") if isinstance(body, dict) else None
     if not isinstance(entries, list) or not entries:
         raise CdsError(400, "The body must be an object with a non-empty 'feedback' array.",
+                       expression="feedback")
+    if len(entries) > MAX_ENTRIES:
+        raise CdsError(400, f"At most {MAX_ENTRIES} feedback entries per request.",
                        expression="feedback")
     return [_entry(item, f"feedback[{i}]") for i, item in enumerate(entries)]
 

@@ -11,7 +11,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, RequestDataTooBig
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -41,6 +46,8 @@ def _answering(method: str) -> Callable:
                 return view(request, caller, *args, **kwargs)
             except CdsError as error:
                 return error_response(error)
+            except RecursionError:  # a resource nested hundreds deep, past the JSON parser
+                return error_response(CdsError(400, "The request is nested too deeply."))
             except ImproperlyConfigured as exc:
                 # The allow-list itself is wrong: say so to operators, not to the EHR.
                 logger.error("CDS Hooks settings are invalid: %s", exc)
@@ -50,8 +57,10 @@ def _answering(method: str) -> Callable:
                 return error_response(CdsError(503, str(exc)))
             except PermissionDenied as exc:
                 return error_response(CdsError(403, str(exc) or "Not allowed."))
-            except DomainError as exc:
-                return error_response(CdsError(400, str(exc)))
+            except (DomainError, ValidationError) as exc:
+                # A service's refusal (its input, a model check): the request's fault.
+                text = " ".join(getattr(exc, "messages", None) or [str(exc)])
+                return error_response(CdsError(400, text))
         return endpoint
     return wrap
 
@@ -68,7 +77,7 @@ def _json_body(request: HttpRequest) -> dict:
         raise CdsError(413, "The request body is too large.") from None
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise CdsError(400, "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise CdsError(400, "The request body must be a JSON object.")

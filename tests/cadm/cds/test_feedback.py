@@ -168,6 +168,8 @@ def test_an_account_without_the_site_applies_nothing(client, rsa_key, known, oth
     ({"feedback": []}, "feedback"),
     ({"feedback": {"card": "x"}}, "feedback"),
     ({"feedback": [5]}, "feedback[0]"),
+    ({"feedback": [{"card": "c", "outcome": "accepted",
+                    "outcomeTimestamp": "2021-12-11T10:05:31Z"}] * 101}, "feedback"),
     ({"feedback": [{"outcome": "accepted", "outcomeTimestamp": "2021-12-11T10:05:31Z"}]},
      "feedback[0].card"),
     ({"feedback": [{"card": "c", "outcome": "ignored",

@@ -78,6 +78,7 @@ def test_the_patient_is_fetched_with_the_ehrs_token_when_not_prefetched(client, 
     ("[1, 2]", "JSON object"),
     ('"text"', "JSON object"),
     (b"\xff\xfe", "not valid JSON"),
+    ("[" * 100000 + "]" * 100000, "not valid JSON"),
 ])
 def test_a_body_that_is_not_a_json_object(client, rsa_key, body, words):
     issue = outcome(post(client, SERVICE, body, token(rsa_key, SERVICE)), 400)
@@ -162,3 +163,18 @@ def test_a_slow_fhir_server_gets_a_budget_not_a_wait(client, rsa_key, settings, 
     body = spec_example("patient-view-request.json")
     issue = outcome(post(client, SERVICE, body, token(rsa_key, SERVICE)), 412)
     assert "took too long" in issue["details"]["text"]
+
+
+def test_a_resource_nested_deep_enough_to_pass_json_is_not_a_500(client, rsa_key):
+    nested: dict = {"url": "urn:x"}
+    for _ in range(450):
+        nested = {"url": "urn:x", "extension": [nested]}
+    patient = ehr_patient("nobody") | {"extension": [nested]}
+    body = hook_request(patient) | {"prefetch": {
+        "patient": patient, "observations": {"resourceType": "Bundle", "entry": []},
+        "conditions": {"resourceType": "Bundle", "entry": [{"resource": {
+            "resourceType": "Condition", "extension": [nested],
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "396230008"}]},
+            "onsetDateTime": "2024-01-01", "recordedDate": "2024-02-01"}}]}}}
+    response = post(client, SERVICE, json.dumps(body), token(rsa_key, SERVICE))
+    assert response.status_code in (200, 400, 412), response.content
