@@ -1,11 +1,9 @@
 """Override reasons as the EHR sees them: codes of HL7's non-adherence-reason code system
-(CDS Hooks vocabulary), each tied to one of our dismissal reasons (cadm.models.OverrideReason).
-
-Four of our codes are HL7 codes as they are; two are spelt differently in HL7's system
-(`patient-refuses`, `prefers-alternative`), so a card offers HL7's code and feedback maps it
-back. HL7's children of `recipient-disagrees-evidence` (e.g. `expert-contradicts`) are
-dismissals for that reason too. Any other code (an EHR may add its own reasons) is not a
-reason we can record: the feedback is kept as a comment instead (cadm/cds/feedback.py).
+(CDS Hooks vocabulary), each one of our dismissal reasons (cadm.models.OverrideReason, whose
+codes are HL7's as they are since migration 0017). HL7's children of
+`recipient-disagrees-evidence` (e.g. `expert-contradicts`) are dismissals for that reason
+too. Any other code (an EHR may add its own reasons) is not a reason we can record: the
+feedback is kept as a comment instead (cadm/cds/feedback.py).
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ class OverrideReason(models.TextChoices):
     PATIENT_INELIGIBLE = "patient-ineligible", "Patient ineligible"
     NEED_MORE_INFO = "need-more-info", "Need more information"
     RECIPIENT_DISAGREES = "recipient-disagrees-evidence", "Disagree with the evidence"
-    PATIENT_REFUSED = "patient-refused", "Patient refused"
-    ALTERNATIVE_TREATMENT = "alternative-treatment", "Alternative treatment chosen"
+    # HL7's spelling (non-adherence-reason-codes); migration 0017 renamed the stored codes.
+    PATIENT_REFUSED = "patient-refuses", "Patient refused"
+    ALTERNATIVE_TREATMENT = "prefers-alternative", "Alternative treatment chosen"
 
 
 class Flag(models.Model):
