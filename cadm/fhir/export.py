@@ -10,6 +10,9 @@ leaves: who, which patient, what (ids and counts only, never values).
 - Patient: our MRN under the site's URN (`urn:cadm:site:<code>:mrn`), name, sex, birth date.
 - Observations: labs, antibodies, pulmonary function, 6-minute walk, HRCT; entered-in-error
   rows are exported with that status (a receiver that had them must learn they were wrong).
+  Each current visit's examination is one Observation too (cadm/fhir/export_visits.py, which
+  documents its shape), so that an import elsewhere evaluates the same skin, strength and
+  symptoms.
 - Conditions: the dermatomyositis diagnosis as recorded (its dates), and the subtype the
   rules derive today (patient_evaluation, as the page).
 - DetectedIssue for each live flag (open, acknowledged, snoozed, dismissed), not Flag. A
@@ -41,7 +44,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
-from cadm.models import FlagAction, Patient, PatientIdentifier, RecordStatus
+from cadm.models import FlagAction, Patient, PatientIdentifier, RecordStatus, Visit
 from cadm.rules.criteria.common import LAB_LABELS
 from cadm.sections import get_section
 from cadm.selectors.flags import patient_live_flags
@@ -53,6 +56,7 @@ from cadm.services.evaluation import patient_evaluation
 
 from . import export_codes as codes
 from . import export_resources as res
+from .export_visits import visit_observation
 
 REVIEW_KINDS = (FlagAction.Kind.ACKNOWLEDGED, FlagAction.Kind.SNOOZED,
                 FlagAction.Kind.DISMISSED)
@@ -125,6 +129,9 @@ def patient_observations(patient: Patient, records: PatientRecords
         found = _evidence_key(key, row)
         if found:
             evidence[found] = res.reference("Observation", built[0]["id"])
+    observations += [visit_observation(visit, patient_ref) for visit in records.current_visits()]
+    # Oldest first whatever the kind; the sort is stable, so a group keeps its members after it.
+    observations.sort(key=lambda o: o["effectiveDateTime"])
     return observations, evidence
 
 
@@ -172,13 +179,19 @@ def _split_observation_id(observation_id: str) -> tuple[uuid.UUID, str] | None:
 
 def observation_get_for(*, user, observation_id: str) -> tuple[Patient, dict]:
     """The Observation with this id, if its patient is at one of the user's sites; a 404
-    otherwise (another site's row does not exist for this user). One query per exported
-    kind of row at most, and one for the patient."""
+    otherwise (another site's row does not exist for this user). One query for visits, one
+    per exported kind of row at most, and one for the patient."""
     split = _split_observation_id(observation_id)
     if split is None:
         raise Http404("No such Observation.")
-    row_id, _ = split
+    row_id, suffix = split
     visible = patient_list_for(user=user)
+    visit = None if suffix else Visit.objects.filter(
+        public_id=row_id, patient__in=visible).exclude(
+        status=RecordStatus.ENTERED_IN_ERROR).first()
+    if visit is not None:  # a visit's examination (exported only while current)
+        patient = visible.get(pk=visit.patient_id)
+        return patient, visit_observation(visit, res.reference("Patient", patient.public_id))
     for key, build in res.OBSERVATION_BUILDERS.items():
         model = get_section(key).model
         row = model.objects.filter(public_id=row_id, patient__in=visible).first()

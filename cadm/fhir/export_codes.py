@@ -96,7 +96,28 @@ LUNG_FIELDS: dict[str, str] = {
 # Our normalised units (cadm.rules.measurements) are UCUM's case-sensitive codes already;
 # the table makes that a checked fact rather than an accident (an unknown unit is sent as
 # text with no UCUM code).
-UCUM_CODES = frozenset({"U/L", "ng/mL", "mg/L", "mm/h", "U/mL", "%", "L", "m"})
+UCUM_CODES = frozenset({"U/L", "ng/mL", "mg/L", "mm/h", "U/mL", "%", "L", "m", "kg"})
+
+# A visit's examination (cadm/fhir/export_visits.py). §8 verifies no LOINC or SNOMED CT code
+# for these findings, and none for body weight, so they are coded in local systems of ours,
+# as §8.1 itself advises where it found no code (KL-6): the observation and its parts under
+# VISIT_SYSTEM, each finding under VOCABULARY_SYSTEM + the name of its vocabulary
+# (cadm.rules.vocabulary), its code ours, its label the display. FHIR import reads them back
+# (cadm/fhir/visits.py) and nothing else under these systems.
+VISIT_SYSTEM = "urn:cadm:visit"
+VISIT_EXAMINATION = "examination"  # Observation.code: the visit's examination
+VISIT_NONE = "none"  # a part's value when it was examined and nothing was found
+# Component code -> (the Visit field, the vocabulary's name): the parts with findings.
+VISIT_FINDINGS: dict[str, tuple[str, str]] = {
+    "skin": ("skin", "skin_signs"),
+    "weakness": ("weakness", "weakness"),
+    "symptoms": ("symptoms", "symptoms"),
+}
+VISIT_MMT8 = "mmt8"
+VISIT_WEIGHT = "weight"
+VISIT_CODES = frozenset({VISIT_EXAMINATION, VISIT_NONE, *VISIT_FINDINGS, VISIT_MMT8,
+                         VISIT_WEIGHT})
+VOCABULARY_SYSTEM = "urn:cadm:vocabulary:"
 
 # §8.2: dermatomyositis (disorder), VERIFIED-T. It codes the recorded diagnosis (every patient
 # of ours has one; amyopathic DM is dermatomyositis) and the classic subtype. "Amyopathic

@@ -25,6 +25,8 @@ Decisions, and why:
   value. A row without a key, or with a new key, is also compared by content: a current row
   of the same kind, day and values (typed by hand, or imported before under another key) is
   not written again, and the new key is linked to it.
+- Visits (our own export's examinations, cadm.fhir.visits): each parsed by VisitInput and
+  recorded by `visit_record`, deduped by the same keys (cadm.fhir.import_visits).
 - `entered-in-error` at the source marks the row imported from that Observation entered in
   error (record_mark_entered_in_error, audited); none: skipped with the reason.
 - All or nothing: any refusal (mapping, parsing, the services' own checks) saves nothing
@@ -48,7 +50,7 @@ from django.utils import timezone
 
 from cadm.exceptions import DomainError, RowInvalid, require
 from cadm.forms.results import medication_context
-from cadm.inputs import Context, InputInvalid, PatientInput
+from cadm.inputs import Context, InputInvalid, PatientInput, VisitInput
 from cadm.models import Patient, RecordSource, RecordStatus, Site
 from cadm.permissions import Perm, site_ids_of
 from cadm.rules import measurements
@@ -62,6 +64,7 @@ from cadm.services.patients import patient_create
 from cadm.services.visits import TYPED_ROWS, results_add
 
 from . import sources
+from .import_visits import visit_import
 from .mapping import MappedRow, Skipped, map_bundle, resource_paths
 from .structure import SHOWN, shown, value_at
 
@@ -137,12 +140,13 @@ def fhir_import(*, actor, site: Site, bundle: dict, partial: bool = False,
         return report
     plan.patient_of(mapped.patient, mapped.patient_path, new_patient or {})
     parsed = plan.parse([r for r in mapped.rows if r.status != "entered-in-error"])
+    parsed_visits = plan.parse_visits(mapped.visits)
     withdrawn = [r for r in mapped.rows if r.status == "entered-in-error"]
     if (report.refused and not partial) or plan.unusable_patient:
         return report
     try:
         with transaction.atomic():
-            plan.write(parsed, withdrawn, partial=partial)
+            plan.write(parsed, withdrawn, partial=partial, visits=parsed_visits)
             if report.refused and not partial:
                 raise _Rollback
     except _Rollback:
@@ -253,7 +257,24 @@ class _Plan:
 
     # -- the writes ---------------------------------------------------------------------------
 
-    def write(self, parsed, withdrawn: list[MappedRow], *, partial: bool) -> None:
+    def parse_visits(self, rows: list[MappedRow]) -> list[tuple[MappedRow, VisitInput]]:
+        birth = self.matched.birth_date if self.matched else \
+            (self.new.birth_date if self.new else None)
+        # Confirmed, as results are: an examination recorded at the source is deliberate.
+        context = Context(today=self.today, birth_date=birth, confirmed=True)
+        parsed = []
+        for row in rows:
+            try:
+                parsed.append((row, VisitInput.parse(row.raw, context=context)))
+            except InputInvalid as exc:
+                for name, problems in exc.errors.items():
+                    for problem in problems:
+                        self.refuse(row.fields.get(name, row.path), row.raw.get(name), "",
+                                    problem.message)
+        return parsed
+
+    def write(self, parsed, withdrawn: list[MappedRow], *, partial: bool,
+              visits: list | None = None) -> None:
         if self.matched is not None:
             # One import per patient at a time: two copies of a bundle sent at once would
             # otherwise both find nothing imported yet, and both write.
@@ -264,6 +285,8 @@ class _Plan:
         self.report.patient = patient
         if self.matched is not None:
             self._link_identifiers(patient)
+        for row, typed in visits or ():
+            self._add_visit(patient, row, typed, partial=partial)
         by_day: dict[date, list] = defaultdict(list)
         seen: set = set()
         for row, typed in parsed:
@@ -280,6 +303,19 @@ class _Plan:
                              **self.report.counts(), "partial": partial})
         if self.report.imported or self.report.patient_created:
             evaluation_after_commit(patient)
+
+    def _add_visit(self, patient: Patient, row: MappedRow, typed, *, partial: bool) -> None:
+        outcome = visit_import(actor=self.actor, patient=patient, typed=typed,
+                               keys=self._keys(row))
+        if outcome.refused:
+            self.refuse(row.path, None, "", outcome.refused)
+            if not partial:
+                raise _Rollback
+        elif outcome.skipped:
+            self.report.skipped.append(Skipped(row.path, outcome.skipped))
+        else:
+            self.report.imported.append(Imported(tuple(resource_paths(row)), "visits",
+                                                 outcome.visit.public_id))
 
     def _register(self) -> Patient | None:
         try:

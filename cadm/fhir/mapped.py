@@ -6,7 +6,7 @@ and the importer writes them; both read the same fields, so they are frozen here
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,7 @@ class Mapped:
     rows: list[MappedRow]
     skipped: list[Skipped]
     refused: list[tuple[str, str]]  # (FHIR path, message): values we cannot accept at all
+    # Visits' examinations (section_key "visits", raw: a VisitInput's fields), from our own
+    # export (cadm/fhir/visits.py). Apart from `rows`, which are results of a day: a visit is
+    # written by visit_record, and the CDS Hooks service, which reads `rows`, is unchanged.
+    visits: list[MappedRow] = field(default_factory=list)

@@ -17,6 +17,9 @@ cancelled and unknown are skipped with the reason; entered-in-error is mapped wi
 so the importer can mark our matching record entered in error. The codes and units read are
 those of cadm.fhir.codes (clinical-reference.md §8) and cadm.fhir.observations.
 
+A visit's examination, as our own export writes it (codes of ours only), is mapped by
+cadm.fhir.visits into `Mapped.visits`.
+
 PFT values of one day (FVC % predicted, FVC, DLCO % predicted, whether separate Observations
 or components of one) make one PFT row, as our PFT holds them; a day without FVC % predicted
 (which every PFT needs) is skipped with the reason.
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from . import observations, patients
+from . import observations, patients, visits
 from .mapped import Mapped, MappedRow, Skipped
 from .observations import named
 from .structure import shown
@@ -70,7 +73,7 @@ def map_bundle(bundle: dict) -> Mapped:
     mapped = _map(items)
     return Mapped(mapped.patient, mapped.patient_path, mapped.rows,
                   sorted(skipped + mapped.skipped, key=lambda s: _order(s.path)),
-                  mapped.refused)
+                  mapped.refused, mapped.visits)
 
 
 def resource_paths(row: MappedRow) -> list[str]:
@@ -96,6 +99,7 @@ def _map(items: list[tuple[str, dict, str | None]]) -> Mapped:
     refs: frozenset[str] | None = None
     dates: tuple[dict, dict] = ({}, {})
     rows: list[MappedRow] = []
+    visit_rows: list[MappedRow] = []
     skipped: list[Skipped] = []
     refused: list[tuple[str, str]] = []
     # The patient first: the Observations' subjects are checked against it.
@@ -114,7 +118,12 @@ def _map(items: list[tuple[str, dict, str | None]]) -> Mapped:
         kind = resource.get("resourceType")
         if kind == "Patient":
             continue
-        if kind == "Observation":
+        if kind == "Observation" and visits.is_visit(resource):
+            found = visits.visit_observation(resource, path, patient_refs=refs)
+            visit_rows += found.rows
+            skipped += found.skipped
+            refused += found.refused
+        elif kind == "Observation":
             found = observations.observation(resource, path, patient_refs=refs)
             rows += found.rows
             skipped += found.skipped
@@ -133,7 +142,7 @@ def _map(items: list[tuple[str, dict, str | None]]) -> Mapped:
     if patient is not None and dates[0]:
         patient = {**patient, **dates[0], "fields": {**patient["fields"], **dates[1]}}
     rows, unpaired = _pft_days(rows)
-    return Mapped(patient, patient_path, rows, skipped + unpaired, refused)
+    return Mapped(patient, patient_path, rows, skipped + unpaired, refused, visit_rows)
 
 
 def _pft_days(rows: list[MappedRow]) -> tuple[list[MappedRow], list[Skipped]]:

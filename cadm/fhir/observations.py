@@ -103,7 +103,7 @@ def _pft_parts(resource: dict, path: str) -> list[tuple[str, dict, str]]:
     return parts
 
 
-def _observed_on(resource: dict, path: str, out: Outcome) -> tuple[str | None, str]:
+def effective_day(resource: dict, path: str, out: Outcome) -> tuple[str | None, str]:
     for key, sub in (("effectiveDateTime", None), ("effectivePeriod", "start"),
                      ("effectiveInstant", None)):
         if resource.get(key) is not None:
@@ -308,7 +308,7 @@ def _antibody(resource: dict, path: str, antibody: str, implied: str
     return raw, fields
 
 
-def _subject_problem(resource: dict, path: str, patient_refs: frozenset[str] | None
+def subject_problem(resource: dict, path: str, patient_refs: frozenset[str] | None
                      ) -> tuple[str, str] | None:
     """An Observation about someone else than the bundle's patient is never attached to it."""
     subject = resource.get("subject")
@@ -347,13 +347,13 @@ def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | Non
                                          f"{c.NOT_IMPORTED_STATUSES[status]}."))
         return out
     problems = structure_problems(resource, path)
-    subject = _subject_problem(resource, path, patient_refs)
+    subject = subject_problem(resource, path, patient_refs)
     if problems or subject:
         out.refused.extend(problems + ([subject] if subject else []))
         return out
     in_error = status == c.ENTERED_IN_ERROR
     checked = Outcome() if in_error else out  # a withdrawn value is not checked, only found
-    observed_on, date_path = _observed_on(resource, path, checked)
+    observed_on, date_path = effective_day(resource, path, checked)
     if not in_error and observed_on is None:
         return out
 

@@ -1,7 +1,7 @@
 """No invented code: every LOINC and SNOMED CT code the export emits, and every code its
 tables hold, is one that clinical-reference.md §8 lists (read from the file itself), and the
 concepts §8 did not find are sent as text only. The other codings are FHIR's own value sets,
-UCUM units, and our rule codes."""
+UCUM units, our rule codes, and our local visit and vocabulary codes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from cadm.fhir import export_codes as codes
+from cadm.fhir.export_visits import VOCABULARIES
 from cadm.models import Flag
 from cadm.rules.measurements import LAB_CODES, QUANTITIES
 from tests.cadm.api.conftest import token_client
@@ -89,8 +90,15 @@ def test_every_code_an_export_emits_is_in_section_8_or_structural(site, rheumato
     assert by_system[codes.RULE_CODE_SYSTEM] == set(
         Flag.objects.exclude(state="resolved").values_list("code", flat=True))
     structural = set(HL7_CODE_SYSTEMS)
+    # Our local systems (no clinical code is claimed): the visit's parts, and the findings
+    # under our vocabulary, every code one of the vocabulary's.
+    assert by_system[codes.VISIT_SYSTEM] <= codes.VISIT_CODES
+    local = {s for s in by_system if s.startswith(codes.VOCABULARY_SYSTEM)}
+    for system in local:
+        vocabulary = VOCABULARIES[system.removeprefix(codes.VOCABULARY_SYSTEM)]
+        assert by_system[system] <= {c for c, _ in vocabulary}, system
     assert set(by_system) <= {codes.LOINC, codes.SNOMED, codes.UCUM, codes.RULE_CODE_SYSTEM,
-                              *structural}, set(by_system)
+                              codes.VISIT_SYSTEM, *local, *structural}, set(by_system)
     # The full patient's export exercises the codes it can: labs, antibodies, lung, walk.
     assert {"2157-6", "14804-9", "2276-4", "1988-5", "82424-3", "18485-3", "19868-9",
             "19872-1", "98130-8", "64098-7", "59408-5"} <= by_system[codes.LOINC]

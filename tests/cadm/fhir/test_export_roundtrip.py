@@ -1,12 +1,12 @@
 """The round trip of issue 12: export a patient ($everything), import the Bundle at another
 site (cadm.fhir.importer, which registers a new patient), evaluate: the same flags.
 
-FHIR import reads Patient, Observations of labs, antibodies and PFT, and the disease dates
-from the dermatomyositis Condition; so the patient here holds what travels (plus the visit
-with the hallmark skin signs, which the export does not carry: it is recorded again on the
-copy, as a clinician at the other site would). A 6-minute walk and an HRCT are exported but
-not imported (cadm/fhir/codes.py NOT_MAPPED says why), so flags that read them cannot come
-back this way."""
+FHIR import reads Patient, Observations of labs, antibodies and PFT, the visits'
+examinations (our local codes, cadm/fhir/export_visits.py), and the disease dates from the
+dermatomyositis Condition; so the patient here holds what travels, the visit with the
+hallmark skin signs included, and nothing is recorded again on the copy. A 6-minute walk
+and an HRCT are exported but not imported (cadm/fhir/codes.py NOT_MAPPED says why), so
+flags that read them cannot come back this way."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from cadm.selectors.flags import patient_live_flags
 from cadm.services.evaluation import patient_reevaluate
 from tests.cadm.api.conftest import token_client
 from tests.cadm.rulesets.builders import mda5_patient
-from tests.factories import AntibodyFactory, LabResultFactory, PftFactory, VisitFactory
+from tests.factories import AntibodyFactory, LabResultFactory, PftFactory
 
 from .export_support import days_ago
 
@@ -64,11 +64,17 @@ def test_export_import_elsewhere_evaluate_gives_the_same_flags(site, other_site,
     assert (copy.mrn, copy.birth_date, copy.sex) == (source.mrn, source.birth_date, source.sex)
     assert (copy.skin_onset_date, copy.diagnosis_date) == (source.skin_onset_date,
                                                            source.diagnosis_date)
-    # Every exported lab, antibody and PFT row came back, none twice.
-    assert report.counts()["imported"] == 8
-    # The visit with the skin examination is what FHIR does not carry: without it the copy
-    # has no hallmark sign, so no subtype, and the IMACS factors differ.
-    VisitFactory(patient=copy, visit_on=days_ago(250), skin=["heliotrope", "gottron_papules"])
+    # Every exported lab, antibody and PFT row came back, and the visit, none twice.
+    assert report.counts()["imported"] == 9
+    [visit] = copy.visits.all()
+    [original] = source.visits.all()
+    assert (visit.visit_on, visit.skin, visit.weakness, visit.symptoms, visit.assessed,
+            visit.mmt8, visit.weight_kg) == (original.visit_on, original.skin,
+                                             original.weakness, original.symptoms,
+                                             original.assessed, original.mmt8,
+                                             original.weight_kg)
+    # Evaluate (the import does so on commit, which a test's transaction never reaches);
+    # nothing is recorded again on the copy.
     patient_reevaluate(copy.pk)
     assert _flags(copy) == _flags(source)
 
@@ -82,3 +88,4 @@ def test_importing_the_export_again_imports_nothing(site, other_site, rheumatolo
     again = fhir_import(actor=outsider, site=other_site, bundle=bundle)
     assert again.patient == first.patient and not again.patient_created
     assert again.counts()["imported"] == 0 and again.refused == []
+    assert again.patient.visits.count() == 1
