@@ -22,64 +22,15 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadm.api import errors as api_errors
-from cadm.exceptions import NoActiveRuleSet
 from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
 
 from . import export
-
-
-class FhirJsonRenderer(JSONRenderer):
-    media_type = "application/fhir+json"
-    format = "fhir"
-    charset = "utf-8"
-
-
-class FhirOnly(BaseContentNegotiation):
-    """FHIR JSON for every request: no 406 for a client that also accepts XML or HTML."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-# HTTP status -> OperationOutcome.issue.code (FHIR's IssueType value set).
-ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               405: "not-supported", 406: "not-supported", 409: "conflict",
-               415: "not-supported", 429: "throttled", 503: "transient"}
-
-
-def operation_outcome(status: int, message: str) -> dict:
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": ISSUE_TYPES.get(status, "exception"),
-                       "diagnostics": message}]}
-
-
-def fhir_exception_handler(exc, context):
-    """The API's handler (status, WWW-Authenticate, Retry-After, the 500 that names nothing
-    and is logged by view name only), its body as an OperationOutcome."""
-    if isinstance(exc, NoActiveRuleSet):
-        # The server's state, not the request's fault: a 503, as the pages answer it.
-        return Response(operation_outcome(503, "No rule-set version is active: the "
-                                               "patient's flags cannot be computed."),
-                        status=503)
-    response = api_errors.handler(exc, context)
-    error = response.data["error"]
-    message = error["message"]
-    if error.get("fields"):
-        message += " " + " ".join(f"{name}: {' '.join(problems)}"
-                                  for name, problems in error["fields"].items())
-    response.data = operation_outcome(response.status_code, message)
-    return response
+from .http import FhirViewMixin
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:
@@ -90,14 +41,9 @@ def _uuid_or_404(value: str) -> uuid.UUID:
 
 
 @extend_schema(exclude=True)
-class _FhirView(APIView):
+class _FhirView(FhirViewMixin, APIView):
     required_perm = Perm.PATIENT_VIEW
-    renderer_classes = [FhirJsonRenderer]
-    content_negotiation_class = FhirOnly
     http_method_names = ["get", "head"]
-
-    def get_exception_handler(self):
-        return fhir_exception_handler
 
     def patient(self, patient_id: str):
         return patient_get_for(user=self.request.user, public_id=_uuid_or_404(patient_id))
@@ -187,17 +133,12 @@ class ObservationRead(_FhirView):
 
 
 @extend_schema(exclude=True)
-class Unknown(APIView):
+class Unknown(FhirViewMixin, APIView):
     """Any other path under the FHIR base: FHIR's answer (an OperationOutcome), not an HTML
     page. No authentication: it reveals nothing but that the path does not exist."""
 
-    renderer_classes = [FhirJsonRenderer]
-    content_negotiation_class = FhirOnly
     authentication_classes = []
     permission_classes = []
-
-    def get_exception_handler(self):
-        return fhir_exception_handler
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -23,61 +23,18 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadm.api import errors as api_errors
-from cadm.exceptions import NoActiveRuleSet
 from cadm.permissions import Perm
 from cadm.selectors.sites import site_list_for
 
+from .http import FhirJsonParser, FhirViewMixin
 from .importer import fhir_import
 from .outcomes import error_outcome, import_outcome
 
 DATE_PARAMS = ("skin_onset_date", "diagnosis_date")
-
-
-class FhirJsonParser(JSONParser):
-    media_type = "application/fhir+json"
-
-
-class FhirJsonRenderer(JSONRenderer):
-    media_type = "application/fhir+json"
-    format = "fhir"
-    charset = "utf-8"
-
-
-class FhirAnswers(BaseContentNegotiation):
-    """The body's parser by its Content-Type (415 otherwise); always FHIR JSON back, whatever
-    Accept says: it is the one format served, and a 406 would help nobody."""
-
-    def select_parser(self, request, parsers):
-        from rest_framework.utils.mediatypes import media_type_matches
-
-        content_type = request.content_type or ""
-        return next((p for p in parsers if media_type_matches(p.media_type, content_type)),
-                    None)
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-def fhir_exception_handler(exc, context):
-    """The API's handler decides status and headers (WWW-Authenticate, Retry-After; a 500
-    that names nothing); its body becomes an OperationOutcome."""
-    if isinstance(exc, NoActiveRuleSet):
-        return Response(error_outcome(503, str(exc)), status=503)
-    response = api_errors.handler(exc, context)
-    error = response.data["error"]
-    message = error["message"]
-    if error.get("fields"):
-        message += " " + " ".join(f"{name}: {' '.join(problems)}"
-                                  for name, problems in error["fields"].items())
-    response.data = error_outcome(response.status_code, message)
-    return response
 
 
 class BadParameter(exceptions.ValidationError):
@@ -88,15 +45,10 @@ class BadParameter(exceptions.ValidationError):
 
 
 @extend_schema(exclude=True)
-class BundleImport(APIView):
+class BundleImport(FhirViewMixin, APIView):
     required_perm = Perm.RESULT_RECORD
     parser_classes = [FhirJsonParser, JSONParser]
-    renderer_classes = [FhirJsonRenderer]
-    content_negotiation_class = FhirAnswers
     http_method_names = ["post", "options"]
-
-    def get_exception_handler(self):
-        return fhir_exception_handler
 
     def post(self, request):
         site = self._site(request)
