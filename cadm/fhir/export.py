@@ -3,9 +3,10 @@
 Everything a clinician may see on the patient page, read through the same selectors
 (patient_get_for, patient_records, patient_evaluation, patient_live_flags), scoped to the
 user's sites, in a fixed number of queries whatever the history (one per kind of record, as
-the page). The resources are built by cadm/fhir/export_resources.py, the codes chosen by
-cadm/fhir/export_codes.py. Every read is audited here (`export_audit`), before the answer
-leaves: who, which patient, what (ids and counts only, never values).
+the page). The resources are built by cadm/fhir/export_resources.py (the screening plan's by
+export_screening.py), the codes chosen by cadm/fhir/export_codes.py. Every read is audited
+here (`export_audit`), before the answer leaves: who, which patient, what (ids and counts
+only, never values).
 
 - Patient: our MRN under the site's URN (`urn:cadm:site:<code>:mrn`), name, sex, birth date.
 - Observations: labs, antibodies, pulmonary function, 6-minute walk, HRCT; entered-in-error
@@ -56,6 +57,7 @@ from cadm.services.evaluation import patient_evaluation
 
 from . import export_codes as codes
 from . import export_resources as res
+from . import export_screening as screening
 from .export_visits import visit_observation
 
 REVIEW_KINDS = (FlagAction.Kind.ACKNOWLEDGED, FlagAction.Kind.SNOOZED,
@@ -288,8 +290,8 @@ def patient_everything(patient: Patient, *, as_of: date) -> list[dict]:
     if plan is not None:
         items = list(plan.items.all())
         # The screening is for the disease's associated cancers: it addresses the diagnosis.
-        resources.append(res.care_plan(plan, items, patient, condition_id=diagnosis["id"]))
-        resources += [res.service_request(item, plan, patient, condition_id=diagnosis["id"])
+        resources.append(screening.care_plan(plan, items, patient, condition_id=diagnosis["id"]))
+        resources += [screening.service_request(item, plan, patient, condition_id=diagnosis["id"])
                       for item in items]
     return resources
 

@@ -38,7 +38,7 @@ def reference(resource_type: str, resource_id, display: str | None = None) -> di
     return ref
 
 
-def _iso(value: date | datetime | None) -> str | None:
+def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -60,7 +60,7 @@ def _concept(text: str, system: str | None = None, code: str | None = None) -> d
     return concept
 
 
-def _notes(*texts: str) -> list[dict]:
+def annotations(*texts: str) -> list[dict]:
     return [{"text": t} for t in texts if t]
 
 
@@ -81,7 +81,7 @@ def _observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: s
     if in_error and row.status_reason:
         texts.append(f"Entered in error: {row.status_reason}")
     if texts:
-        resource["note"] = _notes(*texts)
+        resource["note"] = annotations(*texts)
     return resource
 
 
@@ -234,7 +234,7 @@ def diagnosis_condition(patient) -> dict:
     }
     if patient.recorded_subtype:
         label = SUBTYPE_LABELS.get(patient.recorded_subtype, patient.recorded_subtype)
-        resource["note"] = _notes(f"Subtype on record (the care team's): {label}.")
+        resource["note"] = annotations(f"Subtype on record (the care team's): {label}.")
     return resource
 
 
@@ -260,7 +260,7 @@ def subtype_condition(patient, classification, *, as_of: date, version: int) -> 
         "subject": reference("Patient", patient.public_id),
         "onsetDateTime": patient.skin_onset_date.isoformat(),
         "recordedDate": as_of.isoformat(),
-        "note": _notes(
+        "note": annotations(
             f"Derived by the CADM rules (rule-set version {version}) on {as_of.isoformat()}: "
             f"{classification.reason}.",
             "" if snomed else codes.NO_SUBTYPE_CODE_NOTE),
@@ -332,78 +332,3 @@ def _evidence(item: dict, refs: dict) -> dict:
     if ref is not None:
         entry["detail"] = [ref]
     return entry
-
-
-# ---------------------------------------------------------------- CarePlan, ServiceRequest
-
-# ScreeningItem.status -> (ServiceRequest.status, .intent). "To consider" is IMACS 2023's
-# conditional recommendation: a proposal, not a plan.
-ITEM_REQUEST = {"due": ("active", "plan"), "overdue": ("active", "plan"),
-                "done": ("completed", "plan"), "suggested": ("active", "proposal"),
-                "superseded": ("revoked", "plan")}
-SCREENING_CATEGORY = [{"text": "Cancer screening (IMACS 2023)"}]
-
-
-def care_plan(plan, items, patient, *, condition_id: str | None) -> dict:
-    tier = plan.tier.replace("_", " ")
-    resource = {
-        "resourceType": "CarePlan",
-        "id": str(plan.public_id),
-        # Closing is the care team's decision that screening ends (see ScreeningPlan).
-        "status": "active" if plan.state == "active" else "completed",
-        "intent": "plan",
-        "category": SCREENING_CATEGORY,
-        "title": f"Cancer screening plan, IMACS 2023 {tier} risk",
-        "description": plan.basis,
-        "subject": reference("Patient", patient.public_id),
-        "created": plan.created_at.isoformat(),
-        "author": {"display": f"CADM rules, rule-set version {plan.ruleset.number}"},
-        "activity": [{"reference": reference("ServiceRequest", item.public_id,
-                                             item.get_panel_display())} for item in items],
-    }
-    if condition_id:
-        resource["addresses"] = [reference("Condition", condition_id)]
-    notes = []
-    if plan.outcome:
-        notes.append(f"Outcome on {_iso(plan.outcome_on)}: {plan.get_outcome_display()}. "
-                     f"{plan.outcome_note}".strip())
-    if plan.state != "active":
-        notes.append(f"Screening ended on {_iso(plan.closed_on)}: {plan.closed_reason}".strip())
-    if notes:
-        resource["note"] = _notes(*notes)
-    if not resource["activity"]:
-        del resource["activity"]
-    return resource
-
-
-def service_request(item, plan, patient, *, condition_id: str | None) -> dict:
-    status, intent = ITEM_REQUEST.get(item.status, ("unknown", "plan"))
-    resource = {
-        "resourceType": "ServiceRequest",
-        "id": str(item.public_id),
-        "basedOn": [reference("CarePlan", plan.public_id)],
-        "status": status,
-        "intent": intent,
-        "category": SCREENING_CATEGORY,
-        "code": {"text": item.get_panel_display()},
-        "subject": reference("Patient", patient.public_id),
-    }
-    if item.window_start and item.window_end:
-        resource["occurrencePeriod"] = {"start": item.window_start.isoformat(),
-                                        "end": item.window_end.isoformat()}
-    elif item.due_on:
-        resource["occurrenceDateTime"] = item.due_on.isoformat()
-    if item.reason:
-        resource["reasonCode"] = [{"text": item.reason}]
-    if condition_id:
-        resource["reasonReference"] = [reference("Condition", condition_id)]
-    notes = [f"{item.get_status_display()}"
-             + (f", due {item.due_on.isoformat()}" if item.due_on else "")
-             + (f", done on {item.done_on.isoformat()}" if item.done_on else "")
-             + f" ({'at diagnosis' if item.kind == 'diagnosis' else item.kind})."]
-    tests = [c.label + (f" (done {c.done_on.isoformat()})" if c.done_on else "")
-             for c in item.components.all()]
-    if tests:
-        notes.append("Tests: " + "; ".join(tests) + ".")
-    resource["note"] = _notes(*notes)
-    return resource

@@ -37,12 +37,10 @@ Decisions, and why:
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -53,8 +51,6 @@ from cadm.forms.results import medication_context
 from cadm.inputs import Context, InputInvalid, PatientInput, VisitInput
 from cadm.models import Patient, RecordSource, RecordStatus, Site
 from cadm.permissions import Perm, site_ids_of
-from cadm.rules import measurements
-from cadm.rules import vocabulary as v
 from cadm.sections import get_section
 from cadm.services.audit import audit_record
 from cadm.services.corrections import record_mark_entered_in_error
@@ -64,50 +60,14 @@ from cadm.services.patients import patient_create
 from cadm.services.visits import TYPED_ROWS, results_add
 
 from . import sources
+from .import_report import Imported, ImportReport, Refusal, accepted_for, as_text, shown_at
 from .import_visits import visit_import
 from .mapping import MappedRow, Skipped, map_bundle, resource_paths
-from .structure import SHOWN, shown, value_at
 
 DISEASE_DATES = ("skin_onset_date", "diagnosis_date")
 DATES_HINT = ("A new patient's disease dates come from a Condition coded dermatomyositis "
               "(SNOMED CT 396230008 or ICD-10 M33.1: its onset and recordedDate), or are given "
               "with the import (skin_onset_date and diagnosis_date); they are never guessed.")
-
-
-@dataclass(frozen=True)
-class Refusal:
-    path: str       # FHIR path of the element refused
-    value: str      # the value as sent ("" when there is none to show)
-    accepted: str   # what is accepted (a range with its unit, units, choices; "" if none)
-    message: str    # the input's own words, as every door shows them
-
-
-@dataclass(frozen=True)
-class Imported:
-    paths: tuple[str, ...]  # the resources the row came from
-    section_key: str
-    record_id: uuid.UUID
-
-
-@dataclass
-class ImportReport:
-    patient: Patient | None = None
-    patient_created: bool = False
-    imported: list[Imported] = field(default_factory=list)
-    marked_in_error: list[Imported] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    refused: list[Refusal] = field(default_factory=list)
-    partial: bool = False
-
-    @property
-    def saved(self) -> bool:
-        """Whether anything of the bundle was kept (a refusal without `partial` keeps none)."""
-        return not self.refused or self.partial
-
-    def counts(self) -> dict[str, int]:
-        return {"imported": len(self.imported) if self.saved else 0,
-                "marked_in_error": len(self.marked_in_error) if self.saved else 0,
-                "skipped": len(self.skipped), "refused": len(self.refused)}
 
 
 def current_day() -> date:
@@ -130,7 +90,7 @@ def fhir_import(*, actor, site: Site, bundle: dict, partial: bool = False,
     report = ImportReport(partial=partial)
     mapped = map_bundle(bundle)
     report.skipped += mapped.skipped
-    report.refused += [Refusal(path, _shown_at(bundle, path), "", message)
+    report.refused += [Refusal(path, shown_at(bundle, path), "", message)
                        for path, message in mapped.refused]
     plan = _Plan(actor=actor, site=site, bundle=bundle, report=report, today=today)
     if mapped.patient is None:
@@ -153,33 +113,6 @@ def fhir_import(*, actor, site: Site, bundle: dict, partial: bool = False,
         report.patient, report.patient_created = plan.matched, False
         report.imported, report.marked_in_error = [], []
     return report
-
-
-def as_text(value: object) -> str:
-    """A refused value as the report shows it: a number plainly (600000, not Decimal(...)),
-    text as sent; nothing for a structure or no value."""
-    if value is None or isinstance(value, dict | list):
-        return ""
-    if isinstance(value, Decimal):
-        return measurements.fmt(value)
-    return value if isinstance(value, str) and len(value) <= SHOWN else shown(value)
-
-
-def _shown_at(bundle: dict, path: str) -> str:
-    return as_text(value_at(bundle, path) if path.startswith("Bundle.") else None)
-
-
-def _accepted(section_key: str, raw: Mapping, name: str) -> str:
-    quantity = measurements.QUANTITIES.get(raw.get("analyte") if section_key == "labs"
-                                           else name)
-    if quantity is not None and name in ("value", "upper_limit", *measurements.QUANTITIES):
-        return measurements.range_text(quantity.code)
-    if quantity is not None and name == "unit":
-        return " or ".join(quantity.units)
-    choices = {"result": v.ANTIBODY_RESULTS, "method": v.ANTIBODY_METHODS}.get(name)
-    if section_key == "antibodies" and choices:
-        return ", ".join(code for code, _ in choices)
-    return ""
 
 
 @dataclass
@@ -252,7 +185,7 @@ class _Plan:
                 for name, problems in exc.errors.items():
                     for problem in problems:
                         self.refuse(row.fields.get(name, row.path), row.raw.get(name),
-                                    _accepted(row.section_key, row.raw, name), problem.message)
+                                    accepted_for(row.section_key, row.raw, name), problem.message)
         return parsed
 
     # -- the writes ---------------------------------------------------------------------------
@@ -389,7 +322,7 @@ class _Plan:
                 row, typed, _ = items[exc.index]
                 for name, messages in exc.error.message_dict.items():
                     self.refuse(row.fields.get(name, row.path), row.raw.get(name),
-                                _accepted(row.section_key, row.raw, name), messages[0])
+                                accepted_for(row.section_key, row.raw, name), messages[0])
                 if not partial:
                     raise _Rollback from None
                 items = items[:exc.index] + items[exc.index + 1:]

@@ -5,7 +5,7 @@ the patient's public id (the link to its page)."""
 
 from __future__ import annotations
 
-from .importer import ImportReport
+from .import_report import ImportReport
 
 # HTTP status -> OperationOutcome.issue.code (FHIR R4 IssueType value set).
 ISSUE_TYPES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",

@@ -13,7 +13,8 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date
 
-from cadm.fhir.importer import ImportReport, fhir_import
+from cadm.fhir.import_report import ImportReport
+from cadm.fhir.importer import fhir_import
 from cadm.models import Site, User
 from cadm.permissions import Perm, has_perm
 

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from cadm.fhir.importer import Refusal, fhir_import
+from cadm.fhir.import_report import Refusal
+from cadm.fhir.importer import fhir_import
 from cadm.models import AuditEvent, LabResult, Patient, PatientIdentifier, RecordStatus
 from tests.cadm.fhir.bundles import (
     DM_CONDITION,
