@@ -22,13 +22,13 @@ from collections.abc import Mapping
 
 from django.db.models import Prefetch
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cadm.api import entries
 from cadm.api.idempotency import idempotent
 from cadm.inputs import (
     Context,
@@ -56,11 +56,6 @@ from screening.services import (
     screening_plan_close,
     screening_plan_reopen,
 )
-
-
-def _today():
-    """The day dates are checked against (a seam for tests pinned to a day)."""
-    return timezone.localdate()
 
 
 def _one_of(choices):
@@ -228,7 +223,7 @@ def _body(request, labels: Mapping[str, str]) -> tuple[dict, dict[str, list[str]
 def _parse(input_class, raw: dict, problems: dict, *, patient):
     """The typed input, or a 400 naming every refused field with the parser's message."""
     try:
-        parsed = input_class.parse(raw, context=Context(today=_today(),
+        parsed = input_class.parse(raw, context=Context(today=entries.today(),
                                                         birth_date=patient.birth_date))
     except InputInvalid as exc:
         raise ValidationError({**exc.message_dict, **problems}) from None
@@ -312,7 +307,7 @@ class ScreeningTestRecord(APIView):
         component = _component(item, raw.pop("component", None), problems)
         test = _parse(ScreeningTestInput, raw, problems, patient=patient)
         screening_component_record(actor=request.user, component=component, data=test,
-                                   today=_today())
+                                   today=entries.today())
         return Response(ScreeningItemSerializer(_items().get(pk=item.pk)).data)
 
 
@@ -327,7 +322,7 @@ def _decision_view(name: str, input_class, request_serializer, service, summary:
             patient, plan = _plan_for(request, public_id)
             raw, problems = _body(request, input_class.LABELS)
             decided = _parse(input_class, raw, problems, patient=patient)
-            service(actor=request.user, plan=plan, data=decided, today=_today())
+            service(actor=request.user, plan=plan, data=decided, today=entries.today())
             return Response(ScreeningSerializer(_screening(patient)).data)
 
     DecisionView.__name__ = f"Screening{name}"

@@ -16,7 +16,6 @@ from functools import wraps
 
 import django_filters
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -31,6 +30,7 @@ from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.sites import site_list_for
 from cadm.services.patients import CONFIRM_DATES_LABEL, patient_create, patient_update
 
+from . import entries
 from .concurrency import if_match_check, with_etag
 from .errors import ErrorSerializer
 from .idempotency import idempotent
@@ -72,11 +72,6 @@ WRITABLE = ("site", "mrn", "family_name", "given_name", "sex", "birth_date", "sk
             "high_npc_risk_region")
 CONFIRM = "confirm_dates"
 BOOLEANS = ("refractory_disease", "high_npc_risk_region")
-
-
-def _today():
-    """The day dates are checked against (a seam for tests pinned to a day)."""
-    return timezone.localdate()
 
 
 class PatientWriteSerializer(serializers.Serializer):
@@ -209,7 +204,7 @@ class PatientList(MethodPerms, generics.ListAPIView):
                 site_problem = (f"Site: {code!r} is not one of your sites; accepted: one of: "
                                 f"{', '.join(s.code for s in mine)}.")
         parsed = _parse({**raw, "site": site}, partial=False, site_problem=site_problem,
-                        context=Context(today=_today(), confirmed=confirmed))
+                        context=Context(today=entries.today(), confirmed=confirmed))
         patient = patient_create(actor=request.user, data=parsed)
         return Response(PatientSerializer(patient).data, status=status.HTTP_201_CREATED)
 
@@ -253,7 +248,7 @@ class PatientDetail(MethodPerms, generics.RetrieveAPIView):
             raise ValidationError({"site": ["Site: not changed by an edit; moving a patient "
                                             "to another site is an administrative act."]})
         parsed = _parse(raw, partial=True, context=Context(
-            today=_today(), confirmed=confirmed, birth_date=patient.birth_date))
+            today=entries.today(), confirmed=confirmed, birth_date=patient.birth_date))
         patient = patient_update(actor=request.user, patient=patient, data=parsed,
                                  expected_version=expected)
         return Response(PatientSerializer(patient).data)

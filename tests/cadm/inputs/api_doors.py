@@ -2,9 +2,9 @@
 the case file's words, as an EHR would, and returns the (input field, message) of the first
 field refused. Values go as JSON values (numbers, booleans, lists), not as form text.
 
-The API checks dates against its own today (cadm.api.entries.today, cadm.api.patients._today):
-the tables pin it with `pin_api_today`. The patient is one of the caller's site with the form
-door's birth date, so the same date messages apply."""
+The API checks dates against its own today (cadm.api.entries.today, the one seam of every
+API door): the tables pin it with `pin_api_today`. The patient is one of the caller's site
+with the form door's birth date, so the same date messages apply."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ A_DAY = "2025-02-01"  # a valid date of the results when the entry gives none
 
 def pin_api_today(monkeypatch, today) -> None:
     monkeypatch.setattr("cadm.api.entries.today", lambda: today)
-    monkeypatch.setattr("cadm.api.patients._today", lambda: today)
 
 
 def first_refusal(response) -> tuple[str, str]:

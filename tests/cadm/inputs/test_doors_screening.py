@@ -26,7 +26,6 @@ CASE_KEYS = {"panel": "panel", "result": "result", "date": "observed_on"}
 @pytest.fixture(autouse=True)
 def pinned_today(monkeypatch):
     """The API's dates are checked against TODAY, as the forms' and the case loader's."""
-    monkeypatch.setattr("screening.api._today", lambda: TODAY)
     monkeypatch.setattr("cadm.api.entries.today", lambda: TODAY)
 
 
