@@ -21,10 +21,12 @@ Decisions, and why:
   the Observation it came from (cadm.fhir.sources: identifier, else fullUrl, else id) with a
   digest of its content (cadm.models.RecordSource). A known key with the same digest is
   skipped ("already imported"); a known key with a new digest (a corrected Observation)
-  marks our row entered in error, "replaced by the source's correction", and imports the new
-  value. A row without a key, or with a new key, is also compared by content: a current row
-  of the same kind, day and values (typed by hand, or imported before under another key) is
-  not written again, and the new key is linked to it.
+  imports the new value and then marks our row entered in error, "replaced by the source's
+  correction": a correction the services refuse (reported, in a partial import) leaves our
+  row as it was rather than withdrawn with nothing in its place. A row without a key, or
+  with a new key, is also compared by content: a current row of the same kind, day and
+  values (typed by hand, or imported before under another key) is not written again, and the
+  new key is linked to it.
 - Visits (our own export's examinations, cadm.fhir.visits): each parsed by VisitInput and
   recorded by `visit_record`, deduped by the same keys (cadm.fhir.import_visits).
 - `entered-in-error` at the source marks the row imported from that Observation entered in
@@ -224,9 +226,10 @@ class _Plan:
         seen: set = set()
         for row, typed in parsed:
             keys = self._keys(row)
-            if self._known(patient, row, typed, keys, seen):
+            replaced = self._replaced(patient, row, keys)
+            if replaced is None or self._same(patient, row, typed, keys, seen, replaced):
                 continue
-            by_day[typed.observed_on].append((row, typed, keys))
+            by_day[typed.observed_on].append((row, typed, keys, replaced))
         for day in sorted(by_day):
             self._add_day(patient, day, by_day[day], partial=partial)
         for row in withdrawn:
@@ -284,26 +287,29 @@ class _Plan:
                     keys.append((key, sources.digest(found[0])))
         return keys
 
-    def _known(self, patient: Patient, row: MappedRow, typed, keys, seen: set) -> bool:
-        """True when the row is already ours (skipped, with the reason); a corrected
-        Observation marks our old row entered in error and returns False."""
+    def _replaced(self, patient: Patient, row: MappedRow, keys) -> list | None:
+        """The sources of ours this row corrects (a known key, a new digest); None when the
+        row is already ours, unchanged (skipped, with the reason)."""
         stored = {s.source_key: s for s in RecordSource.objects.filter(
             patient=patient, source_key__in=[k for k, _ in keys])}
         if keys and len(stored) == len(keys) and all(
                 stored[k].digest == d for k, d in keys):
             self.report.skipped.append(Skipped(row.path, "Already imported (the same "
                                                          "Observation, unchanged)."))
-            return True
+            return None
         changed = [stored[k] for k, d in keys if k in stored and stored[k].digest != d]
-        for source in {s.record_id: s for s in changed}.values():
-            self._mark(patient, source.section_key, source.record_id,
-                       "Replaced by the source's correction (FHIR import).")
+        return list({s.record_id: s for s in changed}.values())
+
+    def _same(self, patient: Patient, row: MappedRow, typed, keys, seen: set,
+              replaced: list) -> bool:
+        """True when the same values on the same day are already ours (skipped, and the key
+        linked to that row) or earlier in this bundle."""
         section = get_section(row.section_key)
         fields = typed.record_fields()
         signature = (row.section_key, typed.observed_on, tuple(sorted(map(str, fields.items()))))
         same = section.model.objects.filter(patient=patient, observed_on=typed.observed_on,
                                             status=RecordStatus.FINAL, **fields).first()
-        if signature in seen or (same is not None and not changed):
+        if signature in seen or (same is not None and not replaced):
             self.report.skipped.append(Skipped(row.path, "Already recorded (the same values on "
                                                          "the same day)."))
             if same is not None:
@@ -314,12 +320,12 @@ class _Plan:
 
     def _add_day(self, patient: Patient, day: date, items: list, *, partial: bool) -> None:
         while items:
-            rows = [(get_section(row.section_key), typed) for row, typed, _ in items]
+            rows = [(get_section(row.section_key), typed) for row, typed, _, _ in items]
             try:
                 created = results_add(actor=self.actor, patient=patient, observed_on=day,
                                       rows=rows, evaluate=False)
             except RowInvalid as exc:
-                row, typed, _ = items[exc.index]
+                row, typed, _, _ = items[exc.index]
                 for name, messages in exc.error.message_dict.items():
                     self.refuse(row.fields.get(name, row.path), row.raw.get(name),
                                 accepted_for(row.section_key, row.raw, name), messages[0])
@@ -334,7 +340,10 @@ class _Plan:
                 if not partial:
                     raise _Rollback from None
                 return
-            for (row, _, keys), record in zip(items, created, strict=True):
+            for (row, _, keys, replaced), record in zip(items, created, strict=True):
+                for source in replaced:
+                    self._mark(patient, source.section_key, source.record_id,
+                               "Replaced by the source's correction (FHIR import).")
                 self._sources(patient, row.section_key, record.public_id, keys)
                 self.report.imported.append(Imported(tuple(resource_paths(row)),
                                                      row.section_key, record.public_id))

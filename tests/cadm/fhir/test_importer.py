@@ -199,6 +199,28 @@ def test_a_corrected_observation_replaces_ours(run):
     assert (new.value, new.status) == (260, RecordStatus.FINAL)
 
 
+def test_a_correction_the_services_refuse_leaves_ours_in_place(run, monkeypatch):
+    """Partial import: the corrected value is refused by the service (not by its parser), so
+    our row stays as it was instead of being withdrawn with nothing in its place."""
+    from django.core.exceptions import ValidationError
+
+    import cadm.fhir.importer as importer
+    from cadm.exceptions import RowInvalid
+
+    run(bundle(PATIENT, DM_CONDITION, lab("2157-6", 250, id="ck-1")))
+
+    def refuse(**kwargs):
+        raise RowInvalid(0, ValidationError({"value": "CK: refused by the service."}))
+
+    monkeypatch.setattr(importer, "results_add", refuse)
+    report = run(bundle(PATIENT, lab("2157-6", 260, id="ck-1", status="corrected")),
+                 partial=True)
+    assert [r.message for r in report.refused] == ["CK: refused by the service."]
+    assert report.counts()["marked_in_error"] == 0
+    record = LabResult.objects.get()
+    assert (record.value, record.status) == (250, RecordStatus.FINAL)
+
+
 def test_entered_in_error_at_the_source_marks_ours(run):
     run(bundle(PATIENT, DM_CONDITION, lab("2157-6", 250, id="ck-1")))
     withdrawn = lab("2157-6", 250, id="ck-1", status="entered-in-error")
