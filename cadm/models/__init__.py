@@ -2,7 +2,7 @@ from .audit import AuditEvent
 from .firings import RuleFiring
 from .flags import Flag, FlagAction, OverrideReason, Severity
 from .identifiers import PatientIdentifier, RecordSource
-from .jobs import JobRun
+from .jobs import JobChunk, JobRun
 from .patients import Patient
 from .results import (
     AutoantibodyResult,
@@ -28,6 +28,7 @@ __all__ = [
     "FlagAction",
     "FormSubmission",
     "OverrideReason",
+    "JobChunk",
     "JobRun",
     "LabResult",
     "Medication",

@@ -10,9 +10,10 @@ class JobRun(models.Model):
     """A background job a person may need to watch: progress, outcome and error text.
 
     The row, not the broker's message, is the source of truth (cadm/jobs.py): a job is claimed
-    by one worker at a time (`claim`), which beats `heartbeat_at` after every chunk; a running
-    job whose heartbeat is stale is reclaimed and resumes after `cursor`, the last patient id
-    whose chunk committed. A queued job whose message was lost is sent again.
+    by one worker at a time (`claim`) to run it, or, for a cohort job, to cut it into chunks
+    (JobChunk) that workers then run in parallel. `progress` is the sum of the chunks done;
+    each one beats `heartbeat_at` as it commits. A running job whose heartbeat is stale has
+    lost its worker. A queued job whose message was lost is sent again.
     """
 
     class State(models.TextChoices):
@@ -40,7 +41,8 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Fault tolerance (cadm/jobs.py).
-    cursor = models.BigIntegerField(default=0, help_text="Last patient id whose chunk committed")
+    cursor = models.BigIntegerField(default=0, help_text="Every patient up to this id is done "
+                                                         "(the chunks up to it committed)")
     attempts = models.PositiveSmallIntegerField(default=0)
     claim = models.CharField(max_length=64, blank=True, help_text="Token of the run that owns "
                                                                   "the job while it runs")
@@ -70,3 +72,51 @@ class JobRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
+
+
+class JobChunk(models.Model):
+    """One range of a cohort job's patients, run by one worker (cadm/job_chunks.py).
+
+    Only the range's first and last patient ids are kept, so a plan costs two numbers per chunk
+    whatever the cohort's size. A worker claims the chunk under a token (`claim`); the chunk's
+    work, its `result` and state done commit in one transaction, conditional on that token.
+    A chunk is one transaction, so it cannot beat while it runs: `heartbeat_at` is when its
+    run claimed it, and a chunk running for longer than JOB_STALE_SECONDS is taken to have
+    lost its worker. Chunks are deleted when their job is done or cancelled (the job's result
+    holds their sum); a failed job keeps them, so that a retry redoes only what is not done.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="chunks")
+    sequence = models.PositiveIntegerField(help_text="Place in the job, from 0, in patient id "
+                                                     "order")
+    first_id = models.BigIntegerField(help_text="First patient id of the range")
+    last_id = models.BigIntegerField(help_text="Last patient id of the range (included)")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    claim = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    patients = models.PositiveIntegerField(default=0, help_text="Patients the chunk ran")
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["job", "sequence"],
+                                               name="job_chunk_sequence_unique")]
+        indexes = [models.Index(fields=["state", "heartbeat_at"], name="job_chunk_stale_idx"),
+                   models.Index(fields=["state", "dispatched_at"], name="job_chunk_sent_idx")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.sequence} of job #{self.job_id} ({self.state})"
+
+    def is_stale_at(self, now) -> bool:
+        return self.state == self.State.RUNNING and (
+            self.heartbeat_at is None
+            or self.heartbeat_at < now - timedelta(seconds=settings.JOB_STALE_SECONDS))
