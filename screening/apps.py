@@ -11,7 +11,9 @@ class ScreeningConfig(AppConfig):
         # the plan's sync after each evaluation, and the plan's outcome as a fact.
         from cadm.panels import register_after_evaluation, register_fact_provider
 
-        from . import panels, sections, services  # noqa: F401
+        from . import cohort_sync, panels, sections, services  # noqa: F401
 
-        register_after_evaluation("screening-plan", services.screening_plan_sync)
-        register_fact_provider("screening-plan", services.screening_facts)
+        register_after_evaluation("screening-plan", services.screening_plan_sync,
+                                  batch=cohort_sync.screening_plans_sync)
+        register_fact_provider("screening-plan", services.screening_facts,
+                               batch=cohort_sync.screening_facts_of)

@@ -56,6 +56,12 @@ def _basis(evaluation: Evaluation) -> str:
             f"{intermediate} (rule set v{evaluation.rule_set_version}).")
 
 
+def plan_restratified(plan: ScreeningPlan, evaluation: Evaluation) -> bool:
+    risk = evaluation.cancer_risk
+    return (plan.tier, plan.high_factors, plan.intermediate_factors) != (
+        risk.tier, list(risk.high_factors), list(risk.intermediate_factors))
+
+
 def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
                         ruleset: RuleSetVersion) -> ScreeningPlan | None:
     """Bring the plan in line with the evaluation: new items added with their dates, statuses
@@ -71,8 +77,7 @@ def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
             intermediate_factors=list(risk.intermediate_factors), basis=_basis(evaluation),
             ruleset=ruleset)
         _event(plan, ruleset, f"Plan created: {_basis(evaluation)}")
-    elif (plan.tier, plan.high_factors, plan.intermediate_factors) != (
-            risk.tier, list(risk.high_factors), list(risk.intermediate_factors)):
+    elif plan_restratified(plan, evaluation):
         old = plan.tier
         plan.tier, plan.ruleset, plan.basis = risk.tier, ruleset, _basis(evaluation)
         plan.high_factors = list(risk.high_factors)
@@ -86,7 +91,7 @@ def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
 
 def _sync_items(plan: ScreeningPlan, planned, ruleset, sex: str) -> None:
     existing = {i.key: i for i in plan.items.prefetch_related("components")}
-    started = {key: item.status == "done" or any(c.done_on for c in item.components.all())
+    started = {key: item_started(item)
                for key, item in existing.items() if item.status != "superseded"}
     diff = planning.plan_diff(started, planned)
     for p in diff.add:
@@ -114,15 +119,28 @@ def _sync_items(plan: ScreeningPlan, planned, ruleset, sex: str) -> None:
             if dropped else ""))))
 
 
-def _refresh(item: ScreeningItem, p: planning.PlannedItem) -> None:
-    """Dates and status from the rules; a suggested item keeps 'done' once its tests are."""
+REFRESHED = ("due_on", "window_start", "window_end", "status", "reason", "done_on")
+
+
+def item_refreshed(item: ScreeningItem, p: planning.PlannedItem) -> tuple:
+    """The REFRESHED fields the rules give the item: dates and status; a suggested item keeps
+    'done' once its tests are."""
     suggested_done = p.status == "suggested" and item.status == "done"
     status = item.status if suggested_done else p.status
     done_on = item.done_on if suggested_done else p.done_on
-    new = (p.due, p.window_start, p.window_end, status, p.reason, done_on)
-    fields = ("due_on", "window_start", "window_end", "status", "reason", "done_on")
-    if tuple(getattr(item, f) for f in fields) != new:
-        for field, value in zip(fields, new, strict=True):
+    return (p.due, p.window_start, p.window_end, status, p.reason, done_on)
+
+
+def item_started(item: ScreeningItem) -> bool:
+    """Work is recorded on the item (it is never dropped then). Reads the prefetched
+    components."""
+    return item.status == "done" or any(c.done_on for c in item.components.all())
+
+
+def _refresh(item: ScreeningItem, p: planning.PlannedItem) -> None:
+    new = item_refreshed(item, p)
+    if tuple(getattr(item, f) for f in REFRESHED) != new:
+        for field, value in zip(REFRESHED, new, strict=True):
             setattr(item, field, value)
         item.save()
 

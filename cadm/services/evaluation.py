@@ -54,10 +54,10 @@ def patient_reevaluate_compared(patient_id: int, *, as_of: date | None = None,
     result = flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
     for hook in after_evaluation_hooks():  # e.g. the screening plan follows the tier
         hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
-    return result, evaluation, _compared(facts, as_of, other)
+    return result, evaluation, compared_evaluation(facts, as_of, other)
 
 
-def _compared(facts, as_of: date, other: RuleSetVersion | None) -> Evaluation | None:
+def compared_evaluation(facts, as_of: date, other: RuleSetVersion | None) -> Evaluation | None:
     """The comparison feeds the alarms only: its failure must not undo the stored update."""
     if other is None:
         return None

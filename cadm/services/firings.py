@@ -8,9 +8,11 @@ version that fired them first. A firing row is never re-stamped.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from functools import reduce
+from operator import or_
 
-from django.db.models import DateField, DateTimeField, Value
+from django.db.models import DateField, DateTimeField, Q, Value
 from django.db.models.functions import Greatest, Least
 
 from cadm.models import Patient, RuleFiring, RuleSetVersion
@@ -26,15 +28,24 @@ def firings_record(*, patient: Patient, evaluation: Evaluation, ruleset: RuleSet
     Greatest/Least rather than plain assignment: a job resumed or retried late may store an
     evaluation dated before one already recorded, and must not move a span's end backwards.
     """
-    codes = sorted({flag.code for flag in evaluation.flags})
-    if not codes:
+    firings_record_many(fired={patient.pk: [flag.code for flag in evaluation.flags]},
+                        ruleset=ruleset, as_of=evaluation.as_of, now=now)
+
+
+def firings_record_many(*, fired: dict[int, list[str]], ruleset: RuleSetVersion,
+                        as_of: date, now: datetime) -> None:
+    """firings_record for a chunk of patients ({patient id: codes fired}) in two queries:
+    one insert of the missing rows, one update that widens the spans of the pairs fired."""
+    pairs = {pid: sorted(set(codes)) for pid, codes in fired.items() if codes}
+    if not pairs:
         return
-    as_of = evaluation.as_of
     RuleFiring.objects.bulk_create(
-        [RuleFiring(ruleset=ruleset, code=code, patient=patient, first_at=now, last_at=now,
-                    first_as_of=as_of, last_as_of=as_of) for code in codes],
+        [RuleFiring(ruleset=ruleset, code=code, patient_id=pid, first_at=now, last_at=now,
+                    first_as_of=as_of, last_as_of=as_of)
+         for pid, codes in pairs.items() for code in codes],
         ignore_conflicts=True)
+    fired_pairs = reduce(or_, (Q(patient_id=pid, code__in=codes) for pid, codes in pairs.items()))
     at, day = Value(now, output_field=DateTimeField()), Value(as_of, output_field=DateField())
-    RuleFiring.objects.filter(ruleset=ruleset, patient=patient, code__in=codes).update(
+    RuleFiring.objects.filter(fired_pairs, ruleset=ruleset).update(
         last_at=Greatest("last_at", at), first_as_of=Least("first_as_of", day),
         last_as_of=Greatest("last_as_of", day))

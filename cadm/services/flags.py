@@ -66,9 +66,10 @@ def _act(flag: Flag, kind: str, *, actor=None, reason: str = "", comment: str = 
 
 
 def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
-                    ruleset: RuleSetVersion) -> ReconcileResult:
+                    ruleset: RuleSetVersion, firings: bool = True) -> ReconcileResult:
     """One live flag per code: open new ones, update changed ones (reopening quiet ones when
-    their evidence changed), resolve those whose condition cleared."""
+    their evidence changed), resolve those whose condition cleared. `firings=False`: the
+    caller records the firings (the cohort path, for a whole chunk at once)."""
     result = ReconcileResult()
     now = timezone.now()
     live = {f.code: f for f in Flag.objects.filter(patient=patient).exclude(
@@ -89,8 +90,30 @@ def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
         flag.save()
         _act(flag, FlagAction.Kind.RESOLVED, comment=flag.resolved_reason, ruleset=ruleset)
         result.resolved.append(flag.code)
-    firings_record(patient=patient, evaluation=evaluation, ruleset=ruleset, now=now)
+    if firings:
+        firings_record(patient=patient, evaluation=evaluation, ruleset=ruleset, now=now)
     return result
+
+
+def flags_in_line(live: list[Flag], evaluation: Evaluation, ruleset: RuleSetVersion) -> bool:
+    """True when flags_reconcile would write nothing: `live` (the patient's flags not
+    resolved) are exactly the evaluation's, each as it would be stored."""
+    by_code = {flag.code: flag for flag in live}
+    if set(by_code) != {out.code for out in evaluation.flags}:
+        return False
+    return not any(flag_differs(by_code[out.code], _content(out, ruleset), evaluation.as_of)
+                   for out in evaluation.flags)
+
+
+def flag_differs(flag: Flag, content: dict, as_of: date) -> bool:
+    """Whether storing `content` (an evaluation's flag) changes `flag`, or its snooze ended.
+    The rule set is compared by id: reading the flag's own would cost a query per flag."""
+    if flag.evidence_digest != content["evidence_digest"]:
+        return True
+    if flag.state == Flag.State.SNOOZED and flag.snoozed_until < as_of:
+        return True
+    return any(flag.ruleset_id != value.pk if key == "ruleset" else getattr(flag, key) != value
+               for key, value in content.items())
 
 
 def evidence_reopens(flag: Flag, digest: str) -> bool:
@@ -103,9 +126,7 @@ def _refresh(flag: Flag, content: dict, as_of: date, now, result: ReconcileResul
     changed = flag.evidence_digest != content["evidence_digest"]
     reopens = evidence_reopens(flag, content["evidence_digest"])  # before the content is set
     snooze_over = flag.state == Flag.State.SNOOZED and flag.snoozed_until < as_of
-    differs = changed or snooze_over or any(
-        getattr(flag, k) != v for k, v in content.items())
-    if not differs:
+    if not flag_differs(flag, content, as_of):
         return
     for key, value in content.items():
         setattr(flag, key, value)

@@ -1,0 +1,61 @@
+"""The screening plans of a chunk of the cohort (cadm.services.cohort_evaluation): read in
+three queries, compared with the evaluations, and written only where a plan would change.
+
+On a daily sweep almost no plan changes: asking `screening_plan_sync` of each patient would
+read every plan again, one patient at a time. The comparison here is the same as that
+function's (tier and factors, items added, dropped or refreshed), through the helpers it
+uses; a plan that differs goes through `screening_plan_sync` itself, so there is one way to
+write a plan.
+"""
+
+from __future__ import annotations
+
+from cadm.models import RuleSetVersion
+from cadm.rules.outcomes import Evaluation
+
+from . import planning
+from .models import ScreeningPlan
+from .services import (
+    REFRESHED,
+    item_refreshed,
+    item_started,
+    plan_restratified,
+    screening_plan_sync,
+)
+
+
+def plan_in_line(plan: ScreeningPlan | None, evaluation: Evaluation) -> bool:
+    """True when `screening_plan_sync` would write nothing. `plan`'s items and their
+    components are prefetched."""
+    if plan is None:
+        return evaluation.cancer_risk.tier == "not_applicable"
+    if plan_restratified(plan, evaluation):
+        return False
+    items = {item.key: item for item in plan.items.all()}
+    started = {key: item_started(item) for key, item in items.items()
+               if item.status != "superseded"}
+    diff = planning.plan_diff(started, planning.planned_items(evaluation))
+    if diff.add or diff.supersede:
+        return False
+    return all(tuple(getattr(items[p.key], f) for f in REFRESHED)
+               == item_refreshed(items[p.key], p) for p in diff.keep)
+
+
+def screening_plans_sync(*, pairs: list[tuple], ruleset: RuleSetVersion) -> None:
+    """`screening_plan_sync` for each (patient, evaluation) whose plan would change."""
+    plans = {plan.patient_id: plan for plan in ScreeningPlan.objects.filter(
+        patient_id__in=[patient.pk for patient, _ in pairs]).prefetch_related(
+        "items__components")}
+    for patient, evaluation in pairs:
+        if not plan_in_line(plans.get(patient.pk), evaluation):
+            screening_plan_sync(patient=patient, evaluation=evaluation, ruleset=ruleset)
+
+
+def screening_facts_of(patients) -> dict[int, dict]:
+    """`screening_facts` for a chunk of patients, in one query."""
+    found = {pk: {} for pk in (p.pk for p in patients)}
+    for patient_id, state, outcome_on in ScreeningPlan.objects.filter(
+            patient_id__in=list(found)).values_list("patient_id", "state", "outcome_on"):
+        found[patient_id] = {"screening_outcome_date": outcome_on,
+                             "screening_plan_closed": state == ScreeningPlan.State.CLOSED}
+    return found
