@@ -3,15 +3,14 @@ runner of cadm/jobs.py that activation and preview use too."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from cadm.jobs import CohortJob, cohort_job_kind, errors_add
 from cadm.models import JobRun
+from cadm.selectors.rulesets import ruleset_active
 
-from .evaluation import patient_reevaluate
+from .cohort_evaluation import ChunkOutcome, cohort_reevaluate
 
-logger = logging.getLogger(__name__)
 SWEEP_KIND = "cohort-reevaluate"
 COUNTS = ("opened", "updated", "reopened", "resolved")
 
@@ -28,17 +27,19 @@ def reevaluation_add(result: dict, outcome) -> None:
 
 
 def _sweep_chunk(job: JobRun, ids: list[int], result: dict) -> None:
-    """Each patient in a savepoint (patient_reevaluate is atomic): one patient's failure is
+    """The chunk on the cohort path (cohort_evaluation.py): one patient's failure is
     recorded, the others go on."""
-    as_of = date.fromisoformat(job.params["as_of"])
-    for patient_id in ids:
-        try:
-            outcome = patient_reevaluate(patient_id, as_of=as_of)
-        except Exception as exc:  # noqa: BLE001 - recorded on the job; the sweep continues
-            logger.exception("Re-evaluation failed for patient id %s", patient_id)
-            errors_add(result, patient_id, exc)
-        else:
-            reevaluation_add(result, outcome)
+    outcome = cohort_reevaluate(ids, as_of=date.fromisoformat(job.params["as_of"]),
+                                ruleset=ruleset_active())
+    outcome_add(result, outcome)
+
+
+def outcome_add(result: dict, outcome: ChunkOutcome) -> None:
+    """A chunk's counts and errors, in patient order."""
+    for patient_id in sorted(outcome.errors):
+        errors_add(result, patient_id, outcome.errors[patient_id])
+    for patient_id in sorted(outcome.results):
+        reevaluation_add(result, outcome.results[patient_id])
 
 
 cohort_job_kind(SWEEP_KIND, CohortJob(chunk=_sweep_chunk, begin=reevaluation_begin))

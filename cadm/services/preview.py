@@ -14,24 +14,23 @@ counts kept.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from cadm.exceptions import DomainError, require
+from cadm.job_results import results_merged
 from cadm.jobs import CohortJob, cohort_job_kind, errors_add, job_run_start
-from cadm.models import Flag, JobRun, Patient, RuleSetVersion
+from cadm.models import Flag, JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.selectors.rulesets import PREVIEW_KIND, params_digest
 
 from .audit import audit_record
-from .evaluation import patient_evaluation
-from .impact import impact_record
+from .cohort_evaluation import cohort_evaluate
+from .impact import SAMPLE_SIZE, impact_record
 from .rulesets import params_validated
 
-logger = logging.getLogger(__name__)
 PREVIEWABLE = (RuleSetVersion.State.DRAFT, RuleSetVersion.State.AWAITING_APPROVAL,
                RuleSetVersion.State.APPROVED)
 
@@ -86,26 +85,23 @@ def _preview_begin(job: JobRun) -> dict:
 
 
 def _preview_chunk(job: JobRun, ids: list[int], result: dict) -> None:
-    """Evaluate the chunk's patients inside a savepoint that is always rolled back: the
-    preview keeps nothing, even if a fact provider wrote by mistake. Only the job row's
-    running totals commit."""
+    """Evaluate the chunk's patients (cohort_evaluation.py) inside a savepoint that is always
+    rolled back: the preview keeps nothing, even if a fact provider wrote by mistake. Only
+    the job row's running totals commit."""
     version = RuleSetVersion.objects.get(number=job.params["ruleset"])
     as_of = date.fromisoformat(job.params["as_of"])
     live: dict[int, list[Flag]] = {pid: [] for pid in ids}
     for flag in Flag.objects.filter(patient_id__in=ids).exclude(state=Flag.State.RESOLVED):
         live[flag.patient_id].append(flag)
     with transaction.atomic():
-        for patient in Patient.objects.filter(pk__in=ids).order_by("pk"):
-            try:
-                with transaction.atomic():  # a savepoint: one failure leaves the others
-                    evaluation = patient_evaluation(patient, as_of=as_of, ruleset=version)
-            except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
-                logger.exception("Preview failed for patient id %s", patient.pk)
-                errors_add(result, patient.pk, exc)
-                continue
-            impact_record(result["rules"], fired=evaluation.flags, live=live[patient.pk])
-            result["patients_evaluated"] += 1
+        outcome = cohort_evaluate(ids, as_of=as_of, ruleset=version)
         transaction.set_rollback(True)
+    for patient_id in sorted(outcome.errors):
+        errors_add(result, patient_id, outcome.errors[patient_id])
+    for patient_id in sorted(outcome.evaluations):
+        impact_record(result["rules"], fired=outcome.evaluations[patient_id].flags,
+                      live=live[patient_id])
+        result["patients_evaluated"] += 1
     result["patients_total"] = max(job.total, job.progress + len(ids))
 
 
@@ -117,5 +113,17 @@ def _cancel_requested(job: JobRun, params: dict | None = None) -> str | None:
     return None
 
 
+def _preview_merged(total: dict, part: dict, base: dict) -> dict:
+    """The chunks' counts add up (cadm/job_results.py); `patients_total` is the cohort's size,
+    not a sum; each rule keeps SAMPLE_SIZE cases per change, the first in patient order."""
+    merged = results_merged(total, part, base)
+    merged["patients_total"] = max(total.get("patients_total", 0),
+                                   part.get("patients_total", 0))
+    merged["rules"] = {code: {**impact, "samples": {
+        change: cases[:SAMPLE_SIZE] for change, cases in impact.get("samples", {}).items()}}
+        for code, impact in merged.get("rules", {}).items()}
+    return merged
+
+
 cohort_job_kind(PREVIEW_KIND, CohortJob(chunk=_preview_chunk, begin=_preview_begin,
-                                        stop=_cancel_requested))
+                                        stop=_cancel_requested, merge=_preview_merged))

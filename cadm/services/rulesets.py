@@ -14,7 +14,6 @@ here by the same parser (InputInvalid, keyed by field; a parameter's key is `par
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import date
 
@@ -32,18 +31,17 @@ from cadm.inputs.rulesets import (
     DraftInput,
     RejectionInput,
 )
-from cadm.jobs import CohortJob, cohort_job_kind, errors_add, job_run_start
+from cadm.jobs import CohortJob, cohort_job_kind, job_run_start
 from cadm.models import JobRun, RuleSetVersion
 from cadm.permissions import Perm
 from cadm.rules.params import SPEC_BY_KEY, ParamError, validate_params
 from cadm.selectors.rulesets import ACTIVATE_KIND
 
 from .audit import audit_record
-from .cohort import reevaluation_add, reevaluation_begin
+from .cohort import outcome_add, reevaluation_begin
+from .cohort_evaluation import cohort_reevaluate
 from .concurrency import version_check
-from .evaluation import patient_reevaluate_compared
 
-logger = logging.getLogger(__name__)
 State = RuleSetVersion.State
 
 
@@ -245,27 +243,22 @@ def _activation_begin(job: JobRun) -> dict:
 
 
 def _activation_chunk(job: JobRun, ids: list[int], result: dict) -> None:
-    """Each patient with the activated version (flags open, update, resolve; every live flag
+    """The chunk with the activated version (flags open, update, resolve; every live flag
     records the version), and with the version it replaced, unstored, on the same facts and
     day: the counts behind the rule alarms (cadm/selectors/metrics.py)."""
     version, as_of = job.ruleset, date.fromisoformat(job.params["as_of"])
     comparison = result["comparison"]
     replaced = version.replaces if comparison["previous"] is not None else None
-    for patient_id in ids:
-        try:
-            outcome, now, before = patient_reevaluate_compared(
-                patient_id, as_of=as_of, ruleset=version, other=replaced)
-        except Exception as exc:  # noqa: BLE001 - recorded on the job; the others go on
-            logger.exception("Re-evaluation failed for patient id %s", patient_id)
-            errors_add(result, patient_id, exc)
-            continue
-        reevaluation_add(result, outcome)
+    outcome = cohort_reevaluate(ids, as_of=as_of, ruleset=version, other=replaced)
+    outcome_add(result, outcome)
+    for patient_id in sorted(outcome.results):
+        before = outcome.compared.get(patient_id)
         if replaced is not None and before is None:
             comparison["failed"] = comparison.get("failed", 0) + 1
             continue  # counted in neither column: the comparison stays like with like
         comparison["patients"] += 1
         fired_before = {f.code for f in before.flags} if before else set()
-        fired_now = {f.code for f in now.flags}
+        fired_now = {f.code for f in outcome.evaluations[patient_id].flags}
         for code in fired_before | fired_now:
             counts = comparison["codes"].setdefault(code, [0, 0])
             counts[0] += code in fired_before

@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from cadm.jobs import job_run_execute
 from cadm.models import Flag, JobRun
-from cadm.services.evaluation import patient_reevaluate
 from cadm.tasks import daily_sweep_task
 from tests.factories import AntibodyFactory, PatientFactory, VisitFactory
 
@@ -53,14 +52,15 @@ def test_sweep_is_idempotent(site, rheumatologist, django_capture_on_commit_call
 def test_one_patients_failure_is_recorded_and_the_sweep_goes_on(
         site, rheumatologist, monkeypatch, django_capture_on_commit_callbacks):
     good, bad = mda5_patient(site, rheumatologist), mda5_patient(site, rheumatologist)
-    from cadm.services import cohort
+    from cadm.services import cohort_evaluation
+    real = cohort_evaluation.flags_reconcile
 
-    def flaky(patient_id, **kwargs):
-        if patient_id == bad.pk:
+    def flaky(*, patient, **kwargs):
+        if patient.pk == bad.pk:
             raise ValueError("synthetic failure")
-        return patient_reevaluate(patient_id, **kwargs)
+        return real(patient=patient, **kwargs)
 
-    monkeypatch.setattr(cohort, "patient_reevaluate", flaky)
+    monkeypatch.setattr(cohort_evaluation, "flags_reconcile", flaky)
     job = run_sweep(django_capture_on_commit_callbacks)
     assert job.state == "done"
     assert job.result["errors"] == [f"patient id {bad.pk}: ValueError"]

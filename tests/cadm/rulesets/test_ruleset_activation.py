@@ -6,7 +6,7 @@ import pytest
 from cadm.jobs import job_run_execute
 from cadm.models import Flag, FlagAction, Patient, RuleSetVersion
 from cadm.services import rulesets
-from cadm.services.evaluation import patient_reevaluate, patient_reevaluate_compared
+from cadm.services.evaluation import patient_reevaluate
 from tests.cadm.rulesets.builders import FERRITIN_KEY, approved, mda5_patient, run_queued
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +35,13 @@ def test_activation_reevaluates_every_patient_exactly_once(
         cohort, rules_admin, second_admin, monkeypatch, django_capture_on_commit_callbacks):
     version = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     calls = []
+    real = rulesets.cohort_reevaluate
 
-    def recording(patient_id, **kwargs):
-        calls.append((patient_id, kwargs["ruleset"].number))
-        return patient_reevaluate_compared(patient_id, **kwargs)
+    def recording(ids, **kwargs):
+        calls.extend((patient_id, kwargs["ruleset"].number) for patient_id in ids)
+        return real(ids, **kwargs)
 
-    monkeypatch.setattr(rulesets, "patient_reevaluate_compared", recording)
+    monkeypatch.setattr(rulesets, "cohort_reevaluate", recording)
     job = activate(django_capture_on_commit_callbacks, second_admin, version)
     ids = sorted(Patient.objects.values_list("pk", flat=True))
     assert sorted(calls) == [(pid, version.number) for pid in ids]
@@ -96,13 +97,15 @@ def test_one_patients_failure_is_recorded_and_the_others_go_on(
         cohort, rules_admin, second_admin, monkeypatch, django_capture_on_commit_callbacks):
     version = approved(rules_admin, second_admin, **{FERRITIN_KEY: 1000.0})
     bad = cohort[0].pk
+    from cadm.services import cohort_evaluation
+    real = cohort_evaluation.flags_reconcile
 
-    def flaky(patient_id, **kwargs):
-        if patient_id == bad:
+    def flaky(*, patient, **kwargs):
+        if patient.pk == bad:
             raise ValueError("synthetic failure")
-        return patient_reevaluate_compared(patient_id, **kwargs)
+        return real(patient=patient, **kwargs)
 
-    monkeypatch.setattr(rulesets, "patient_reevaluate_compared", flaky)
+    monkeypatch.setattr(cohort_evaluation, "flags_reconcile", flaky)
     job = activate(django_capture_on_commit_callbacks, second_admin, version)
     assert job.state == "done" and job.result["errors"] == [f"patient id {bad}: ValueError"]
     assert job.result["opened"] == 2
