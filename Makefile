@@ -51,5 +51,9 @@ lock: install  ## recompile the pins from pyproject.toml (no registry addresses 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
 
+# Needs DATABASE_URL (PostgreSQL: a database of its own is created there and dropped) and
+# CELERY_BROKER_URL (Redis); BENCH_SIZE patients. Method and results: docs/benchmarks.md.
+BENCH_SIZE ?= 10000
 bench: install  ## benchmarks: ratios measured in the same run, never absolute timings
 	$(PY) bench/bench_engine.py
+	BENCH_SIZE=$(BENCH_SIZE) $(PY) bench/run.py

@@ -6,11 +6,13 @@ Prints ratios measured in the same run (no absolute timings are asserted anywher
 - growth: time per evaluation at N records against N/10 records (1.0 = constant,
   10 = linear, 100 = quadratic).
 
-Run: make bench (or .venv/bin/python bench/bench_engine.py).
+Run: make bench (or .venv/bin/python bench/bench_engine.py). bench/run.py reads
+`engine_us_per_patient` for its `engine_us_per_patient_vs_1000us` ratio.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -18,7 +20,8 @@ import timeit
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The project under test: this checkout, or BENCH_APP_DIR (another tree, e.g. a baseline).
+sys.path.insert(0, os.environ.get("BENCH_APP_DIR") or str(Path(__file__).resolve().parents[1]))
 
 from cadm.rules import facts as f  # noqa: E402
 from cadm.rules.engine import evaluate  # noqa: E402
@@ -57,6 +60,14 @@ def synthetic_facts(records: int, seed: int = 7) -> f.PatientFacts:
 
 def best_of(stmt, number: int) -> float:
     return min(timeit.repeat(stmt, number=number, repeat=5)) / number
+
+
+def engine_us_per_patient(records: int = 94) -> float:
+    """Microseconds of one evaluation of a patient with `records` results over five years
+    (about the average patient of bench/cohort_data.py), best of five repeats."""
+    params = validate_params(dict(DEFAULTS))
+    facts = synthetic_facts(records)
+    return best_of(lambda: evaluate(facts, params, AS_OF, validated=True), 200) * 1e6
 
 
 def main() -> None:
