@@ -100,7 +100,7 @@ def cohort_reevaluate(ids: list[int], *, as_of: date, ruleset: RuleSetVersion,
             else:
                 with transaction.atomic():  # a savepoint: one failure leaves the others
                     result = flags_reconcile(patient=patient, evaluation=evaluation,
-                                             ruleset=ruleset, firings=False)
+                                             ruleset=ruleset, firings=False, live=live[pk])
         except Exception as exc:  # noqa: BLE001 - reported per patient; the others go on
             logger.exception("Re-evaluation failed for patient id %s", pk)
             outcome.errors[pk] = exc

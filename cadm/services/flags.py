@@ -66,14 +66,17 @@ def _act(flag: Flag, kind: str, *, actor=None, reason: str = "", comment: str = 
 
 
 def flags_reconcile(*, patient: Patient, evaluation: Evaluation,
-                    ruleset: RuleSetVersion, firings: bool = True) -> ReconcileResult:
+                    ruleset: RuleSetVersion, firings: bool = True,
+                    live: list[Flag] | None = None) -> ReconcileResult:
     """One live flag per code: open new ones, update changed ones (reopening quiet ones when
-    their evidence changed), resolve those whose condition cleared. `firings=False`: the
-    caller records the firings (the cohort path, for a whole chunk at once)."""
+    their evidence changed), resolve those whose condition cleared. The cohort path gives
+    the patient's `live` flags it has read (under the patient's lock), and records the
+    firings itself (`firings=False`), for a whole chunk at once."""
     result = ReconcileResult()
     now = timezone.now()
-    live = {f.code: f for f in Flag.objects.filter(patient=patient).exclude(
-        state=Flag.State.RESOLVED)}
+    if live is None:
+        live = Flag.objects.filter(patient=patient).exclude(state=Flag.State.RESOLVED)
+    live = {f.code: f for f in live}
     for out in evaluation.flags:
         content = _content(out, ruleset)
         flag = live.pop(out.code, None)
