@@ -9,25 +9,29 @@ The job row (JobRun) is the source of truth, not the broker's message:
 - Ownership. A worker claims a job (`queued`, or `running` with a stale heartbeat) under a
   fresh token, in a locked read: two deliveries of one message cannot both run it. Every
   write of the run is conditional on that token, so a run whose job was reclaimed stops.
-- Progress. A cohort job works through the patients in chunks of ids (`CohortJob`): the
-  chunk's work and the job row's cursor, counts and heartbeat commit in one transaction, so
-  a worker killed mid-chunk loses only that chunk, which the next run redoes. The flags end
-  as an uninterrupted run's; the counts are not doubled.
-- Liveness. A running job whose heartbeat is older than JOB_STALE_SECONDS is reclaimed and
-  resumes after its cursor. After JOB_MAX_ATTEMPTS claims it fails, with the reason on its row.
-  A database that drops mid-job puts the job back in the queue, not in `failed`.
+- Chunks. A cohort job (`CohortJob`) is cut into chunks of patient ids that any number of
+  workers run in parallel (cadm/job_chunks.py): each chunk is claimed under its own token, and
+  its work, its result and the job's progress commit in one transaction, so a worker killed
+  mid-chunk loses only that chunk, which is redone. The flags end as an uninterrupted run's;
+  the counts are not doubled. The last chunk to commit ends the job, exactly once.
+- Liveness. A running job, or chunk, whose heartbeat is older than JOB_STALE_SECONDS has
+  lost its worker: it goes back in the queue and is sent again. After JOB_MAX_ATTEMPTS
+  claims it fails, with the reason on the job's row. A database that drops mid-job puts the
+  job, or the chunk, back in the queue, not in `failed`.
+- Stopping. A cohort kind's `stop` is asked before each chunk (a cancelled preview, an
+  activation superseded by another): the job ends `cancelled` with what was done.
+- Without a broker (eager mode, `make run`), the job runs in-process when its transaction
+  commits, its chunks one after another.
 
 A plain kind is a function `(job, progress) -> dict` run in one go; `progress(done, total)`
-also beats the heartbeat. Kinds register here: cohort re-evaluation (cadm/services/cohort.py),
-rule-set activation (rulesets.py) and preview (preview.py).
+also beats the heartbeat. Kinds register here (cadm/job_kinds.py): cohort re-evaluation
+(cadm/services/cohort.py), rule-set activation (rulesets.py) and preview (preview.py).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,44 +41,19 @@ from django.utils import timezone
 
 from cadm.models import JobRun, Patient
 
+from .job_chunks import chunks_recover, cohort_run
+from .job_kinds import CohortJob, JobFunction, _kinds, cohort_job_kind, job_kind, kind_named
+from .job_results import ERRORS_KEPT, errors_add
+
+__all__ = ["ERRORS_KEPT", "ClaimLost", "CohortJob", "cohort_job_kind", "errors_add",
+           "job_dispatch", "job_kind", "job_run_execute", "job_run_start", "jobs_recover"]
+
 logger = logging.getLogger(__name__)
 State = JobRun.State
-JobFunction = Callable[[JobRun, Callable[[int, int], None]], dict]
-ERRORS_KEPT = 50  # per-patient errors listed on the row; the count goes on
-
-
-@dataclass(frozen=True)
-class CohortJob:
-    """A job over every patient, one chunk of ids at a time (see the module docstring).
-
-    `chunk(job, ids, result)` does the work for those patients inside the chunk's transaction
-    and adds to `result` (JSON, kept on the row between chunks). `begin(job)` gives the first
-    result; `stop(job)` a reason to stop before the next chunk (state `cancelled`).
-    """
-
-    chunk: Callable[[JobRun, list[int], dict], None]
-    begin: Callable[[JobRun], dict] = lambda job: {}
-    stop: Callable[[JobRun], str | None] = lambda job: None
-
-
-_kinds: dict[str, JobFunction | CohortJob] = {}
 
 
 class ClaimLost(Exception):
     """This run's job was reclaimed by another run (after a stale heartbeat)."""
-
-
-def job_kind(name: str):
-    def decorator(func: JobFunction) -> JobFunction:
-        _kinds[name] = func
-        return func
-
-    return decorator
-
-
-def cohort_job_kind(name: str, job: CohortJob) -> CohortJob:
-    _kinds[name] = job
-    return job
 
 
 def stale_after() -> timedelta:
@@ -141,14 +120,13 @@ def _finish(job: JobRun, state: str, **fields) -> None:
 def job_run_execute(job_id: int) -> JobRun | None:
     """Run a job if it is queued or its worker is gone; otherwise leave it alone (a
     redelivered message, a job alive in another worker, a finished job). None: no such job
-    (a message that outlived its row)."""
+    (a message that outlived its row). A cohort job's chunks run here too, but for those
+    other workers take first (cadm/job_chunks.py)."""
     job = _claim(job_id, uuid.uuid4().hex)
     if job is None:
         return JobRun.objects.filter(pk=job_id).first()
-    kind = _kinds.get(job.kind)
     try:
-        if kind is None:
-            raise LookupError(f"unknown job kind {job.kind!r} in this worker")
+        kind = kind_named(job.kind)
         if isinstance(kind, CohortJob):
             _run_cohort(job, kind)
         else:
@@ -180,56 +158,27 @@ def _run_plain(job: JobRun, func: JobFunction) -> None:
     _finish(job, State.DONE, result=result or {})
 
 
-def cohort_chunks_after(cursor: int, size: int | None = None) -> list[int]:
-    """The next patient ids after `cursor`, read by keyset: memory does not grow with the
-    cohort, and a resumed job starts where the last committed chunk ended."""
-    size = size or settings.COHORT_CHUNK_SIZE
-    return list(Patient.objects.filter(pk__gt=cursor).order_by("pk")
-                .values_list("pk", flat=True)[:size])
-
-
 def _run_cohort(job: JobRun, kind: CohortJob) -> None:
-    result = job.result if job.cursor or job.result else kind.begin(job)
-    while True:
-        reason = kind.stop(job)
-        if reason:
-            _finish(job, State.CANCELLED, result={**result, "stopped": reason})
-            return
-        ids = cohort_chunks_after(job.cursor)
-        if not ids:
-            break
-        result = {**result}
-        with transaction.atomic():
-            kind.chunk(job, ids, result)
-            progress = job.progress + len(ids)
-            if not _owned(job).update(cursor=ids[-1], progress=progress,
-                                      total=max(job.total, progress), result=result,
-                                      heartbeat_at=timezone.now()):
-                raise ClaimLost  # rolls the chunk back: the run that owns the job redoes it
-        job.cursor, job.progress, job.total = ids[-1], progress, max(job.total, progress)
-    _finish(job, State.DONE, result=result)
-
-
-def errors_add(result: dict, patient_id: int, exc: Exception) -> None:
-    """A patient whose evaluation failed: named by id on the row (the rest go on)."""
-    result["error_count"] = result.get("error_count", 0) + 1
-    errors = result.setdefault("errors", [])
-    if len(errors) < ERRORS_KEPT:
-        errors.append(f"patient id {patient_id}: {type(exc).__name__}")
+    """Plan the claimed job, send its chunks, run those no other worker takes. Once planned,
+    the job's claim is released (its chunks are claimed one by one): a failure after that is
+    a chunk's, recorded by the chunk."""
+    if not cohort_run(job, kind):
+        raise ClaimLost
 
 
 def jobs_recover(now=None) -> dict:
     """Nothing stays stuck: a running job whose worker is gone goes back to the queue, and
     every queued job whose message may be lost is sent again (a duplicate message is harmless:
-    the claim lets one run)."""
+    the claim lets one run); the same for the chunks of cohort jobs (job_chunks.chunks_recover).
+    A job cut into chunks is no one worker's: its chunks are recovered, not the job."""
     now = now or timezone.now()
-    stale = JobRun.objects.filter(state=State.RUNNING).filter(
+    stale = JobRun.objects.filter(state=State.RUNNING, chunks__isnull=True).filter(
         Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - stale_after()))
     requeued = []
     for job in stale:
         with transaction.atomic():
             job = JobRun.objects.select_for_update().get(pk=job.pk)
-            if job.is_stale_at(now):
+            if job.is_stale_at(now) and not job.chunks.exists():
                 job.state, job.claim, job.dispatched_at = State.QUEUED, "", None
                 job.error = (f"The worker stopped after {job.progress} of {job.total} "
                              f"patients; resumed automatically")
@@ -240,6 +189,9 @@ def jobs_recover(now=None) -> dict:
             .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=resend_before))
             .order_by("pk").values_list("pk", flat=True))
     sent = [job_id for job_id in lost if job_dispatch(job_id)]
-    if requeued or sent:
-        logger.info("Job recovery: %d requeued, %d sent", len(requeued), len(sent))
-    return {"requeued": requeued, "sent": sent}
+    chunks = chunks_recover(now)
+    if requeued or sent or any(chunks.values()):
+        logger.info("Job recovery: %d requeued, %d sent; chunks: %d requeued, %d sent; %d "
+                    "jobs ended", len(requeued), len(sent), len(chunks["chunks_requeued"]),
+                    len(chunks["chunks_sent"]), len(chunks["ended"]))
+    return {"requeued": requeued, "sent": sent, **chunks}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from cadm.job_chunks import job_chunk_execute
 from cadm.jobs import job_run_execute, job_run_start, jobs_recover
 
 
@@ -15,10 +16,17 @@ def job_run_task(job_id: int) -> str:
     return job.state if job else "missing"
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def job_chunk_task(chunk_id: int) -> str:
+    """Run one chunk of a cohort job by id, on whichever worker takes it. Idempotent: a chunk
+    done, or alive in another worker, is left alone (cadm/job_chunks.py)."""
+    return job_chunk_execute(chunk_id)
+
+
 @shared_task
 def jobs_recover_task() -> dict:
-    """Beat, every minute, and each worker at start-up: requeue jobs whose worker is gone and
-    send again queued jobs whose message may be lost."""
+    """Beat, every minute, and each worker at start-up: requeue jobs and chunks whose worker
+    is gone and send again those whose message may be lost."""
     return jobs_recover()
 
 

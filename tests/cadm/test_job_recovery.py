@@ -1,6 +1,6 @@
 """The job row is the source of truth: claims, heartbeats, stale jobs, lost messages, retries,
 chunks that commit with their counts. Without a worker (tests/test_worker_faults.py runs real
-ones, and kills one)."""
+ones, and kills one; tests/cadm/test_job_chunks.py takes the chunks one by one)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError as BrokerDown
 from cadm import jobs
 from cadm.exceptions import DomainError
 from cadm.jobs import job_dispatch, job_run_execute, jobs_recover
-from cadm.models import AuditEvent, Flag, JobRun, RuleSetVersion
+from cadm.models import AuditEvent, Flag, JobChunk, JobRun, RuleSetVersion
 from cadm.selectors.jobs import cohort_status
 from cadm.services.cohort import SWEEP_KIND
 from cadm.services.jobs import job_retry
@@ -55,6 +55,14 @@ def broker_down(monkeypatch):
 
 
 @pytest.fixture
+def eager(monkeypatch):
+    """Tasks run in-process when sent, as without a broker, even in a session that has one."""
+    from cadm.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
+
+
+@pytest.fixture
 def sent(monkeypatch):
     """Messages handed to the broker (job ids), without running them."""
     ids: list[int] = []
@@ -88,7 +96,8 @@ def test_recovery_requeues_a_running_job_whose_heartbeat_is_stale(patients, sent
                   heartbeat_at=ago(settings.JOB_STALE_SECONDS + 1))
     alive = sweep(state="running", claim="alive", heartbeat_at=ago(settings.JOB_STALE_SECONDS - 5))
     outcome = jobs_recover()
-    assert outcome == {"requeued": [stale.pk], "sent": [stale.pk]}
+    assert outcome == {"requeued": [stale.pk], "sent": [stale.pk], "chunks_requeued": [],
+                       "chunks_sent": [], "ended": []}
     stale.refresh_from_db()
     assert (stale.state, stale.claim, stale.cursor) == ("queued", "", patients[1].pk)
     assert stale.error == "The worker stopped after 2 of 5 patients; resumed automatically"
@@ -97,9 +106,9 @@ def test_recovery_requeues_a_running_job_whose_heartbeat_is_stale(patients, sent
 
 
 def test_resuming_after_a_committed_chunk_does_not_redo_it(patients, settings, monkeypatch):
-    """A worker dies in the second chunk: the first chunk's work and counts committed with
-    the cursor; the second rolled back. The redelivered message, once the heartbeat is
-    stale, resumes after the cursor."""
+    """A worker dies in the second chunk: the first chunk's work and counts committed; the
+    second rolled back. The redelivered message, once the heartbeats are stale, takes the lost
+    chunk up again and goes on after it."""
     job = sweep()
     kind = jobs._kinds[SWEEP_KIND]
     chunks: list[list[int]] = []
@@ -115,16 +124,23 @@ def test_resuming_after_a_committed_chunk_does_not_redo_it(patients, settings, m
         job_run_execute(job.pk)
     job.refresh_from_db()
     first = [p.pk for p in patients[:2]]
-    assert (job.progress, job.cursor) == (2, first[-1])
+    assert (job.state, job.progress, job.cursor) == ("running", 2, first[-1])
+    assert job.result["patients"] == 2  # the running total: the first chunk's
     opened_by_first_chunk = job.result["opened"]
+    lost = JobChunk.objects.get(job=job, sequence=1)
+    assert (lost.state, lost.attempts) == ("running", 1)
 
     monkeypatch.setitem(jobs._kinds, SWEEP_KIND, replace(kind, chunk=lambda j, ids, r: (
         chunks.append(ids), kind.chunk(j, ids, r))))
-    JobRun.objects.filter(pk=job.pk).update(heartbeat_at=ago(settings.JOB_STALE_SECONDS + 1))
+    stale = ago(settings.JOB_STALE_SECONDS + 1)
+    JobRun.objects.filter(pk=job.pk).update(heartbeat_at=stale)
+    JobChunk.objects.filter(pk=lost.pk).update(heartbeat_at=stale)
     job = job_run_execute(job.pk)  # the message, redelivered
     assert chunks[2:] == [[p.pk for p in patients[2:4]], [patients[4].pk]]
     assert job.state == "done" and job.attempts == 2 and job.result["patients"] == 5
     assert job.result["opened"] == Flag.objects.count() > opened_by_first_chunk
+    assert (job.progress, job.total, job.cursor) == (5, 5, patients[4].pk)
+    assert not JobChunk.objects.exists()  # a done job's result holds them
 
 
 def test_a_run_whose_job_was_reclaimed_stops_and_rolls_its_chunk_back(patients, monkeypatch):
@@ -149,7 +165,7 @@ def test_a_job_lost_too_often_fails_with_the_reason(patients, settings):
                                 f"worker running it was lost each time (after 4 of 5")
 
 
-def test_a_database_that_drops_mid_job_puts_it_back_in_the_queue(patients, monkeypatch):
+def test_a_database_that_drops_mid_job_puts_it_back_in_the_queue(patients, monkeypatch, eager):
     job = sweep()
     kind = jobs._kinds[SWEEP_KIND]
 
@@ -158,8 +174,20 @@ def test_a_database_that_drops_mid_job_puts_it_back_in_the_queue(patients, monke
 
     monkeypatch.setitem(jobs._kinds, SWEEP_KIND, replace(kind, chunk=database_gone))
     job = job_run_execute(job.pk)
-    assert (job.state, job.claim) == ("queued", "")
+    # Planned, then the first chunk is interrupted: it goes back to the queue, to be sent
+    # again; this run stops there (the next chunk would meet the same database).
+    assert (job.state, job.claim, job.progress) == ("running", "", 0)
     assert job.error == "Interrupted (OperationalError): resumes automatically"
+    chunks = list(JobChunk.objects.filter(job=job).values_list("pk", "state", "claim",
+                                                               "dispatched_at", "error"))
+    assert [row[1:] for row in chunks] == [("queued", "", None, "Interrupted (OperationalError)"),
+                                           ("queued", "", None, ""), ("queued", "", None, "")]
+
+    monkeypatch.setitem(jobs._kinds, SWEEP_KIND, kind)  # the database is back
+    outcome = jobs_recover()  # eager: the chunks sent run here, one after another
+    assert outcome["chunks_sent"] == [pk for pk, *_ in chunks]
+    job.refresh_from_db()
+    assert job.state == "done" and job.result["patients"] == 5 and job.error == ""
 
 
 def test_retry_resumes_a_failed_job_and_is_audited(patients, rules_admin, sent):
