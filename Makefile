@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test chromium lock lint migrate demo bench clean
+.PHONY: install run test chromium lock lint migrate demo bench clean backup restore backup-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ lint: install
 lock: install  ## recompile the pins from pyproject.toml (no registry addresses are written)
 	$(UV) pip compile pyproject.toml -o requirements.txt --no-header --quiet
 	$(UV) pip compile pyproject.toml --extra dev -o requirements-dev.txt --no-header --quiet
+
+backup: install  ## pg_dump (custom format) of DATABASE_URL to BACKUP_FILE (default backups/)
+	scripts/db_backup
+
+restore: install  ## make restore BACKUP=FILE: into an empty DATABASE_URL (RESTORE_OVER=yes to replace)
+	scripts/db_restore
+
+backup-check: install  ## round trip on scratch databases: row counts and flag checksum equal
+	scripts/backup_roundtrip
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
