@@ -13,10 +13,13 @@ import pytest
 from celery import current_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cadm.celery import app
 from cadm.jobs import job_kind, job_run_start
-from cadm.models import JobRun, Patient
+from cadm.models import Flag, JobChunk, JobRun, Patient
+from cadm.services.cohort import SWEEP_KIND
+from tests.cadm.rulesets.builders import mda5_patient
 from tests.factories import PatientFactory, SiteFactory, UserFactory
 
 pytestmark = [
@@ -107,3 +110,25 @@ def test_failing_job_is_recorded_as_failed_with_its_error(celery_worker):
     assert job.result == {}
     assert (job.progress, job.total) == (1, 3)  # progress up to the failure stays visible
     assert job.finished_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cohort_job_of_several_chunks_completes_in_the_worker(celery_worker, settings):
+    """The job's task plans the chunks and sends one message each; the worker runs them (the
+    planning task itself, or the chunk messages: whichever claims each chunk first)."""
+    site = SiteFactory(code="north")
+    creator = UserFactory(role="rheumatologist", sites=[site])
+    for _ in range(5):
+        mda5_patient(site, creator)
+    settings.COHORT_CHUNK_SIZE = 2  # the worker is a thread of this process: same settings
+
+    with transaction.atomic():
+        job = job_run_start(actor=None, kind=SWEEP_KIND,
+                            params={"as_of": timezone.localdate().isoformat()})
+
+    job = wait_for_end(job)
+    assert job.state == JobRun.State.DONE, job.error
+    assert (job.progress, job.total) == (5, 5) and job.attempts == 1
+    assert job.result["patients"] == 5 and job.result["errors"] == []
+    assert job.result["opened"] == Flag.objects.count() > 0
+    assert not JobChunk.objects.exists()  # a done job's result holds them

@@ -1,8 +1,11 @@
-"""Jobs that finish whatever happens: a broker down at activation, a worker killed mid-job.
+"""Jobs that finish whatever happens: a broker down at activation, a worker killed mid-job;
+and two workers sharing one job.
 
-Real PostgreSQL, Redis and Celery workers (CI runs them; skipped otherwise). The kill test
-starts worker processes of its own, on a queue of its own, against the test database, and
-kills the first one by its PID in the middle of the activation's re-evaluation.
+Real PostgreSQL, Redis and Celery workers (CI runs them; skipped otherwise). The kill and
+parallel tests start worker processes of their own, on a queue of their own, against the test
+database: the first kills a worker by its PID in the middle of the activation's
+re-evaluation; the second holds one chunk on a locked patient while another worker does the
+rest of the job.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.urls import reverse
 from cadm import jobs
 from cadm.celery import app
 from cadm.jobs import job_run_execute, jobs_recover
-from cadm.models import Flag, FlagAction, JobRun, Patient, RuleSetVersion
+from cadm.models import Flag, FlagAction, JobChunk, JobRun, Patient, RuleSetVersion
 from cadm.services import rulesets
 from cadm.services.evaluation import patient_evaluation, patient_reevaluate
 from cadm.services.flags import evidence_digest
@@ -126,12 +129,13 @@ def database_url() -> str:
             f"{db['PORT'] or 5432}/{db['NAME']}")
 
 
-def start_worker(queue: str, name: str) -> subprocess.Popen:
+def start_worker(queue: str, name: str, stale_seconds: int = 2) -> subprocess.Popen:
     """A worker process of its own (solo pool), on its own queue, against the test database,
-    with short job timings so a dead worker's job is seen stale within seconds."""
+    with short job timings so a dead worker's chunk is seen stale within seconds."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cadm.settings",
            "DATABASE_URL": database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue,
-           "SECRET_KEY": "worker-fault-test", "DEBUG": "False", "JOB_STALE_SECONDS": "2",
+           "SECRET_KEY": "worker-fault-test", "DEBUG": "False",
+           "JOB_STALE_SECONDS": str(stale_seconds),
            "COHORT_CHUNK_SIZE": "10", "JOB_RECOVER_ON_WORKER_START": "True",
            "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
@@ -194,6 +198,8 @@ def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninter
         killed = JobRun.objects.get(pk=job.pk)
         assert (killed.state, killed.progress, killed.cursor) == ("running", 20,
                                                                   patients[19].pk)
+        lost = JobChunk.objects.get(job=job, sequence=2)  # its work rolled back with it
+        assert (lost.state, lost.attempts) == ("running", 1)
         worker_b = start_worker(queue, "b")
         try:
             job = wait_until(lambda: JobRun.objects.filter(pk=job.pk, state="done").first(),
@@ -203,7 +209,9 @@ def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninter
     finally:
         stop(worker_a, signal.SIGKILL)
 
-    assert job.attempts == 2 and job.progress == job.total == 40
+    # The job was planned once; its lost chunk was reclaimed, not the job.
+    assert job.attempts == 1 and job.progress == job.total == 40
+    assert not JobChunk.objects.exists()
     assert job.result["patients"] == 40 and job.result["errors"] == []
     # The redone chunk did not double the counts: they match the actions stored under v2.
     opened = FlagAction.objects.filter(kind="opened", ruleset=version).count()
@@ -224,6 +232,39 @@ def test_a_worker_killed_mid_activation_is_replaced_and_the_flags_end_as_uninter
     rerun = job_run_execute(rerun.pk)
     assert [rerun.result[k] for k in ("opened", "updated", "reopened", "resolved")] == [0] * 4
     assert live_flags() == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="worker processes share the test database: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_share_one_job(monkeypatch):
+    """One worker is held on the first chunk (a patient locked by this test): the job gets
+    through every other chunk meanwhile, which only a second worker can do. No timing."""
+    patients, version, second = cohort_and_approved_version(40)
+    queue = f"parallel-test-{uuid.uuid4().hex[:8]}"
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "job_dispatch", lambda job_id: False)
+        job = rulesets.ruleset_activate(actor=second, version=version, data={"confirm": True})
+
+    workers = []
+    try:
+        with patient_locked(patients[0].pk):
+            # Claims stay fresh for the whole test: the held chunk is not taken as lost.
+            workers = [start_worker(queue, name, stale_seconds=600) for name in ("a", "b")]
+            wait_until(lambda: JobRun.objects.filter(pk=job.pk, progress=30).exists(),
+                       "the three other chunks to be done while the first one is held")
+            assert blocked_on_a_lock()
+            held = JobChunk.objects.get(job=job, sequence=0)
+            assert (held.state, held.attempts) == ("running", 1)
+        job = wait_until(lambda: JobRun.objects.filter(pk=job.pk, state="done").first(),
+                         "the held chunk to finish once the patient is released")
+    finally:
+        for worker in workers:
+            stop(worker)
+
+    assert job.progress == job.total == 40 and job.result["patients"] == 40
+    assert job.result["opened"] == FlagAction.objects.filter(kind="opened",
+                                                             ruleset=version).count() == 32
 
 
 def blocked_on_a_lock() -> bool:
