@@ -323,8 +323,7 @@ def _end(job: JobRun, kind: CohortJob | None, state: str, *, stopped: str | None
     """End the job whose row the caller holds locked, its result merged from its done chunks
     in sequence order. A failed job keeps its chunks for a retry; the others' go."""
     fields = {"state": state, "finished_at": timezone.now(), "claim": "",
-              "progress": job.progress, "cursor": _cursor(job.pk),
-              "error": error or ("" if state == State.DONE else job.error)}
+              "progress": job.progress, "cursor": _cursor(job.pk), "error": error or ""}
     if state == State.DONE:
         fields["total"] = max(job.total, job.progress)
     if kind is not None:
