@@ -62,6 +62,9 @@ def test_page_says_what_retires_the_diff_and_that_no_preview_was_run(admin, v2):
 def test_page_and_version_page_summarise_the_latest_preview(
         admin, site, rheumatologist, rules_admin, v2, django_capture_on_commit_callbacks):
     patient = mda5_patient(site, rheumatologist, ferritin=1200)
+    # A name no page word contains (a random "Chang" is in "Change note").
+    type(patient).objects.filter(pk=patient.pk).update(family_name="Qwyzzel")
+    patient.refresh_from_db()
     patient_reevaluate(patient.pk)
     run_queued(django_capture_on_commit_callbacks,
                lambda: preview.ruleset_preview_start(actor=rules_admin, version=v2))
