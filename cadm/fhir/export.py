@@ -9,8 +9,12 @@ here (`export_audit`), before the answer leaves: who, which patient, what (ids a
 only, never values).
 
 - Patient: our MRN under the site's URN (`urn:cadm:site:<code>:mrn`), name, sex, birth date.
-- Observations: labs, antibodies, pulmonary function, 6-minute walk, HRCT; entered-in-error
-  rows are exported with that status (a receiver that had them must learn they were wrong).
+- Observations: labs, antibodies, pulmonary function, 6-minute walk, HRCT, muscle studies,
+  skin biopsies, eye examinations, PPF assessments, cancer-screening records (the last five
+  and HRCT under our local codes, cadm/fhir/export_records.py); entered-in-error rows are
+  exported with that status (a receiver that had them must learn they were wrong).
+- MedicationStatement for each medication course (export_records.py), so that every kind
+  of row the rules read travels, and a round trip gives the same flags (issue 12).
   Each current visit's examination is one Observation too (cadm/fhir/export_visits.py, which
   documents its shape), so that an import elsewhere evaluates the same skin, strength and
   symptoms.
@@ -58,6 +62,7 @@ from cadm.services.evaluation import patient_evaluation
 from . import export_codes as codes
 from . import export_resources as res
 from . import export_screening as screening
+from .export_records import MEDICATIONS, OBSERVATION_BUILDERS, medication_statement
 from .export_visits import visit_observation
 
 REVIEW_KINDS = (FlagAction.Kind.ACKNOWLEDGED, FlagAction.Kind.SNOOZED,
@@ -102,6 +107,10 @@ def _evidence_key(section_key: str, row) -> tuple | None:
         return res.evidence_key("pft", day, "PFT")
     if section_key == "hrct":
         return res.evidence_key("hrct", day, "HRCT")
+    if section_key == "cancer-screening":
+        return res.evidence_key("screening", day, f"{row.panel} panel")
+    if section_key == MEDICATIONS:
+        return res.evidence_key("medication", day, row.drug)
     return None
 
 
@@ -111,13 +120,13 @@ def patient_observations(patient: Patient, records: PatientRecords
     current ones: (kind, date, label) -> reference, the last entered of a day winning, as
     in the rules."""
     patient_ref = res.reference("Patient", patient.public_id)
-    rows = [(key, row) for key in res.OBSERVATION_BUILDERS
+    rows = [(key, row) for key in OBSERVATION_BUILDERS
             for row in records.by_section.get(key, ())]
     rows.sort(key=lambda pair: (pair[1].observed_on, pair[1].created_at))
     observations: list[dict] = []
     evidence: dict[tuple, dict] = {}
     for key, row in rows:
-        built = res.OBSERVATION_BUILDERS[key](row, patient_ref)
+        built = OBSERVATION_BUILDERS[key](row, patient_ref)
         observations += built
         if row.status == RecordStatus.ENTERED_IN_ERROR:
             continue
@@ -131,10 +140,27 @@ def patient_observations(patient: Patient, records: PatientRecords
         found = _evidence_key(key, row)
         if found:
             evidence[found] = res.reference("Observation", built[0]["id"])
-    observations += [visit_observation(visit, patient_ref) for visit in records.current_visits()]
+    observations += [visit_observation(visit, patient_ref)
+                     for visit in records.current_visits()]
     # Oldest first whatever the kind; the sort is stable, so a group keeps its members after it.
     observations.sort(key=lambda o: o["effectiveDateTime"])
     return observations, evidence
+
+
+def patient_medications(patient: Patient, records: PatientRecords,
+                        evidence: dict[tuple, dict]) -> list[dict]:
+    """Every medication course as a MedicationStatement, oldest first; the current ones are
+    added to `evidence` (the hydroxychloroquine rules name a course by drug and start)."""
+    patient_ref = res.reference("Patient", patient.public_id)
+    rows = sorted(records.by_section.get(MEDICATIONS, ()),
+                  key=lambda row: (row.observed_on, row.created_at))
+    statements = []
+    for row in rows:
+        statements.append(medication_statement(row, patient_ref))
+        if row.status != RecordStatus.ENTERED_IN_ERROR:
+            evidence[_evidence_key(MEDICATIONS, row)] = res.reference(
+                "MedicationStatement", row.public_id)
+    return statements
 
 
 def _matches_code(resource: dict, tokens: list[tuple[str | None, str]]) -> bool:
@@ -194,7 +220,7 @@ def observation_get_for(*, user, observation_id: str) -> tuple[Patient, dict]:
     if visit is not None:  # a visit's examination (exported only while current)
         patient = visible.get(pk=visit.patient_id)
         return patient, visit_observation(visit, res.reference("Patient", patient.public_id))
-    for key, build in res.OBSERVATION_BUILDERS.items():
+    for key, build in OBSERVATION_BUILDERS.items():
         model = get_section(key).model
         row = model.objects.filter(public_id=row_id, patient__in=visible).first()
         if row is None:
@@ -271,7 +297,7 @@ def _flag_reviews(flags) -> dict[int, FlagAction]:
 
 def patient_everything(patient: Patient, *, as_of: date) -> list[dict]:
     """Every resource of the patient: Patient, Conditions (diagnosis, derived subtype),
-    Observations, DetectedIssues, CarePlan, ServiceRequests."""
+    Observations, MedicationStatements, DetectedIssues, CarePlan, ServiceRequests."""
     records = patient_records(patient)
     ruleset = ruleset_active()
     evaluation = patient_evaluation(patient, as_of=as_of, records=records, ruleset=ruleset)
@@ -279,13 +305,14 @@ def patient_everything(patient: Patient, *, as_of: date) -> list[dict]:
     subtype = res.subtype_condition(patient, evaluation.classification, as_of=as_of,
                                     version=ruleset.number)
     observations, evidence_refs = patient_observations(patient, records)
+    medications = patient_medications(patient, records, evidence_refs)
     flags = patient_live_flags(patient)
     reviews = _flag_reviews(flags)
     issues = [res.detected_issue(flag, patient, review=reviews.get(flag.pk),
                                  evidence_refs=evidence_refs) for flag in flags]
     resources = [patient_resource(patient), diagnosis]
     resources += [subtype] if subtype else []
-    resources += observations + issues
+    resources += observations + medications + issues
     plan = _screening_plan(patient)
     if plan is not None:
         items = list(plan.items.all())

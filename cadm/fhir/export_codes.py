@@ -96,7 +96,9 @@ LUNG_FIELDS: dict[str, str] = {
 # Our normalised units (cadm.rules.measurements) are UCUM's case-sensitive codes already;
 # the table makes that a checked fact rather than an accident (an unknown unit is sent as
 # text with no UCUM code).
-UCUM_CODES = frozenset({"U/L", "ng/mL", "mg/L", "mm/h", "U/mL", "%", "L", "m", "kg"})
+UCUM_CODES = frozenset({"U/L", "ng/mL", "mg/L", "mm/h", "U/mL", "%", "L", "m", "kg", "mg/d"})
+# §8.1: "6-minute walk distance 64098-7 (panel 62619-2, PhenX 6MWT)": the walk as a whole.
+WALK_PANEL_LOINC = "62619-2"
 
 # A visit's examination (cadm/fhir/export_visits.py). §8 verifies no LOINC or SNOMED CT code
 # for these findings, and none for body weight, so they are coded in local systems of ours,
@@ -129,7 +131,7 @@ SUBTYPE_SNOMED: dict[str, str] = {"classic_dm": DERMATOMYOSITIS_SNOMED}
 NO_SUBTYPE_CODE_NOTE = ("No SNOMED CT code for this subtype is verified in the project's "
                         "clinical reference (§8.2); the subtype is given as text only.")
 NO_LOINC_NOTE = ("No LOINC code for this test is verified in the project's clinical "
-                 "reference (§8.1); the test is named as text only.")
+                 "reference (§8.1); it is coded in a local code system of CADM's only.")
 
 # Our flag severities (CDS Hooks indicator words) as DetectedIssue.severity.
 DETECTED_ISSUE_SEVERITY = {"critical": "high", "warning": "moderate", "info": "low"}

@@ -10,7 +10,9 @@ Ids: a resource that is one of our rows takes the row's public UUID; a PFT or 6-
 row gives a grouping Observation with that UUID and one member Observation per value, named
 `<uuid>-<value>` (each value is meaningful alone, which FHIR models with hasMember, not
 components); the recorded diagnosis is `<patient uuid>-diagnosis`, and the derived subtype,
-stored nowhere, `<patient uuid>-subtype`.
+stored nowhere, `<patient uuid>-subtype`. The other kinds of row (HRCT, muscle studies, skin
+biopsies, eye examinations, PPF assessments, cancer-screening records, medications) are built
+by cadm/fhir/export_records.py, with these helpers.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from cadm.rules import vocabulary as v
 from cadm.rules.measurements import QUANTITIES
 
 from . import export_codes as codes
+from . import local_codes as local
 
 SUBTYPE_LABELS = dict(v.SUBTYPES)
 ANTIBODY_LABELS = dict(v.ANTIBODIES)
 ANTIBODY_METHOD_LABELS = dict(v.ANTIBODY_METHODS)
-HRCT_FINDING_LABELS = dict(v.HRCT_FINDINGS)
 RESULT_LABELS = dict(v.ANTIBODY_RESULTS)
 
 
@@ -42,29 +44,30 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _category(code: str) -> list[dict]:
+def categories(code: str) -> list[dict]:
     return [{"coding": [{"system": codes.OBSERVATION_CATEGORY, "code": code}]}]
 
 
-def _quantity(value, unit: str) -> dict:
+def quantity(value, unit: str) -> dict:
     quantity = {"value": codes.fhir_decimal(value), "unit": unit}
     if unit in codes.UCUM_CODES:
         quantity |= {"system": codes.UCUM, "code": unit}
     return quantity
 
 
-def _concept(text: str, system: str | None = None, code: str | None = None) -> dict:
-    concept: dict = {"text": text}
-    if system and code:
-        concept["coding"] = [{"system": system, "code": code}]
-    return concept
+def concept(text: str, system: str | None = None, code: str | None = None,
+            also: tuple[dict, ...] = ()) -> dict:
+    """A CodeableConcept: the standard coding when there is one, then codings of ours."""
+    found = [{"system": system, "code": code}] if system and code else []
+    found += list(also)
+    return {"text": text, "coding": found} if found else {"text": text}
 
 
 def annotations(*texts: str) -> list[dict]:
     return [{"text": t} for t in texts if t]
 
 
-def _observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: str,
+def observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: str,
                  notes: Iterable[str] = ()) -> dict:
     """What every Observation of ours shares: status from the row's, the date, the patient."""
     in_error = row.status == RecordStatus.ENTERED_IN_ERROR
@@ -72,7 +75,7 @@ def _observation(row, *, obs_id: str, patient_ref: dict, code: dict, category: s
         "resourceType": "Observation",
         "id": obs_id,
         "status": "entered-in-error" if in_error else "final",
-        "category": _category(category),
+        "category": categories(category),
         "code": code,
         "subject": patient_ref,
         "effectiveDateTime": row.observed_on.isoformat(),
@@ -96,6 +99,9 @@ def patient_resource(patient, external_identifiers: Iterable[tuple[str, str]] = 
     return {
         "resourceType": "Patient",
         "id": str(patient.public_id),
+        # Read by IMACS's nasoendoscopy rule; an extension of ours (no standard element).
+        "extension": [{"url": local.HIGH_NPC_REGION,
+                       "valueBoolean": bool(patient.high_npc_risk_region)}],
         "identifier": identifiers,
         "name": [{"family": patient.family_name, "given": [patient.given_name]}],
         "gender": patient.sex,  # our two values are FHIR's administrative-gender codes
@@ -107,105 +113,108 @@ def patient_resource(patient, external_identifiers: Iterable[tuple[str, str]] = 
 # ---------------------------------------------------------------- Observations
 
 def lab_observation(row, patient_ref: dict) -> dict:
-    """Value and upper limit in the normalised unit: that is what the rules compared."""
+    """Value and upper limit in the normalised unit: that is what the rules compared. A test
+    §8 verifies no LOINC for (KL-6) is coded under our lab_tests vocabulary instead."""
     label = QUANTITIES[row.analyte].label
     loinc = codes.lab_loinc(row.analyte, row.loinc)
-    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
-                            code=_concept(label, codes.LOINC, loinc), category="laboratory",
-                            notes=() if loinc else (codes.NO_LOINC_NOTE,))
-    resource["valueQuantity"] = _quantity(row.value_normalised, row.unit_normalised)
+    ours = () if loinc else (local.coding("lab_tests", row.analyte),)
+    resource = observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
+                           code=concept(label, codes.LOINC, loinc, ours), category="laboratory",
+                           notes=() if loinc else (codes.NO_LOINC_NOTE,))
+    resource["valueQuantity"] = quantity(row.value_normalised, row.unit_normalised)
     if row.upper_limit_normalised is not None:
         resource["referenceRange"] = [
-            {"high": _quantity(row.upper_limit_normalised, row.unit_normalised)}]
+            {"high": quantity(row.upper_limit_normalised, row.unit_normalised)}]
     if row.lab_name:
         resource["performer"] = [{"display": row.lab_name}]
     return resource
+
+
+def _local_part(system: str, code: str, text: str) -> dict:
+    return {"coding": [{"system": system, "code": code, "display": text}], "text": text}
 
 
 def antibody_observation(row, patient_ref: dict) -> dict:
+    """The antibody under our vocabulary always (LOINC first where §8 verifies one: it names
+    a method, ours does not), the method and result under ours too, the grade (which FLAIR
+    reads) and titre as components, also told in notes for a reader."""
     label = ANTIBODY_LABELS.get(row.antibody, row.antibody)
     loinc = codes.antibody_loinc(row.antibody, row.method)
     notes = [] if loinc else [codes.NO_LOINC_NOTE]
+    components = []
     if row.grade:
         notes.append(f"Grade {row.grade} ({'+' * row.grade})")
+        components.append({"code": _local_part(local.ANTIBODY, local.ANTIBODY_GRADE, "Grade"),
+                           "valueInteger": int(row.grade)})
     if row.titre:
         notes.append(f"Titre as reported: {row.titre}")
-    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
-                            code=_concept(label, codes.LOINC, loinc), category="laboratory",
-                            notes=notes)
-    resource["valueCodeableConcept"] = {"text": RESULT_LABELS.get(row.result, row.result)}
-    resource["method"] = {"text": ANTIBODY_METHOD_LABELS.get(row.method, row.method)}
+        components.append({"code": _local_part(local.ANTIBODY, local.ANTIBODY_TITRE, "Titre"),
+                           "valueString": row.titre})
+    code = concept(label, codes.LOINC, loinc, (local.coding("antibodies", row.antibody),))
+    resource = observation(row, obs_id=str(row.public_id), patient_ref=patient_ref, code=code,
+                           category="laboratory", notes=notes)
+    resource["valueCodeableConcept"] = {
+        "coding": [local.coding("antibody_results", row.result)],
+        "text": RESULT_LABELS.get(row.result, row.result)}
+    resource["method"] = {"coding": [local.coding("antibody_methods", row.method)],
+                          "text": ANTIBODY_METHOD_LABELS.get(row.method, row.method)}
+    if components:
+        resource["component"] = components
     if row.lab_name:
         resource["performer"] = [{"display": row.lab_name}]
     return resource
 
 
-# (member id suffix, field, label) of a PFT row and of a 6-minute-walk row, in display order.
-PFT_MEMBERS = (("fvc-l", "fvc_l", "FVC"),
-               ("fvc-pct", "fvc_pct_predicted", "FVC % predicted"),
-               ("dlco-pct", "dlco_pct_predicted", "DLCO % predicted"),
-               ("tlc-pct", "tlc_pct_predicted", "TLC % predicted"))
-WALK_MEMBERS = (("distance", "distance_m", "6-minute walk distance"),
-                ("spo2-nadir", "spo2_nadir", "SpO2 nadir during the 6-minute walk"),
-                ("spo2-rest", "spo2_rest", "SpO2 at rest before the 6-minute walk"))
+# (member id suffix, field, label, coding of ours) of a PFT row and of a 6-minute-walk row,
+# in display order. A walk's members carry ours beside the LOINC: SpO2 at rest and the nadir
+# share 59408-5, and only ours tells FHIR import which is which (cadm/fhir/walks.py).
+PFT_MEMBERS = (("fvc-l", "fvc_l", "FVC", None),
+               ("fvc-pct", "fvc_pct_predicted", "FVC % predicted", None),
+               ("dlco-pct", "dlco_pct_predicted", "DLCO % predicted", None),
+               ("tlc-pct", "tlc_pct_predicted", "TLC % predicted", (local.PFT, local.PFT_TLC)))
+WALK_MEMBERS = tuple(
+    (suffix, field, text, (local.WALK, part)) for (suffix, field, text), part in zip(
+        (("distance", "distance_m", "6-minute walk distance"),
+         ("spo2-nadir", "spo2_nadir", "SpO2 nadir during the 6-minute walk"),
+         ("spo2-rest", "spo2_rest", "SpO2 at rest before the 6-minute walk")),
+        local.WALK_PARTS, strict=True))
+# The walk as a whole: LOINC 62619-2 (§8.1, the 6MWT panel), and ours.
+WALK_GROUP = concept("6-minute walk test", codes.LOINC, codes.WALK_PANEL_LOINC,
+                     ({"system": local.WALK, "code": local.WALK_TEST,
+                       "display": "6-minute walk test"},))
 
 
-def _grouped(row, patient_ref: dict, *, title: str, members, category: str) -> list[dict]:
+def _grouped(row, patient_ref: dict, *, code: dict, members, category: str) -> list[dict]:
     """The grouping Observation (the row) and one member per recorded value."""
     group_id = str(row.public_id)
     found = []
-    for suffix, field, label in members:
+    for suffix, field, label, ours in members:
         value = getattr(row, field)
         if value is None:
             continue
-        quantity = QUANTITIES[codes.LUNG_FIELDS[field]]
-        member = _observation(row, obs_id=f"{group_id}-{suffix}", patient_ref=patient_ref,
-                              code=_concept(label, codes.LOINC, quantity.loinc),
-                              category=category,
-                              notes=() if quantity.loinc else (codes.NO_LOINC_NOTE,))
-        member["valueQuantity"] = _quantity(value, quantity.unit)
+        measured = QUANTITIES[codes.LUNG_FIELDS[field]]
+        also = ({"system": ours[0], "code": ours[1], "display": label},) if ours else ()
+        member = observation(row, obs_id=f"{group_id}-{suffix}", patient_ref=patient_ref,
+                             code=concept(label, codes.LOINC, measured.loinc, also),
+                             category=category,
+                             notes=() if measured.loinc else (codes.NO_LOINC_NOTE,))
+        member["valueQuantity"] = quantity(value, measured.unit)
         member["derivedFrom"] = [reference("Observation", group_id)]
         found.append(member)
-    group = _observation(row, obs_id=group_id, patient_ref=patient_ref,
-                         code={"text": title}, category=category)
+    group = observation(row, obs_id=group_id, patient_ref=patient_ref, code=code,
+                        category=category)
     group["hasMember"] = [reference("Observation", m["id"], m["code"]["text"]) for m in found]
     return [group, *found]
 
 
 def pft_observations(row, patient_ref: dict) -> list[dict]:
-    return _grouped(row, patient_ref, title="Pulmonary function test", members=PFT_MEMBERS,
-                    category="procedure")
+    return _grouped(row, patient_ref, code={"text": "Pulmonary function test"},
+                    members=PFT_MEMBERS, category="procedure")
 
 
 def walk_observations(row, patient_ref: dict) -> list[dict]:
-    return _grouped(row, patient_ref, title="6-minute walk test", members=WALK_MEMBERS,
+    return _grouped(row, patient_ref, code=WALK_GROUP, members=WALK_MEMBERS,
                     category="procedure")
-
-
-def hrct_observation(row, patient_ref: dict) -> dict:
-    notes = [codes.NO_LOINC_NOTE]
-    if row.findings:
-        notes.append("Findings: " + ", ".join(HRCT_FINDING_LABELS.get(f, f)
-                                              for f in row.findings))
-    if row.extent_score is not None:
-        notes.append(f"Extent score: {row.extent_score}")
-    resource = _observation(row, obs_id=str(row.public_id), patient_ref=patient_ref,
-                            code={"text": "Interstitial lung disease on HRCT chest"},
-                            category="imaging", notes=notes)
-    resource["valueBoolean"] = bool(row.ild)
-    return resource
-
-
-# Section keys (cadm.sections) whose rows are exported, and how. Sections not named here
-# (muscle studies, skin biopsies, medications, eye examinations, PPF assessments, cancer
-# screening records) are not part of the export yet.
-OBSERVATION_BUILDERS = {
-    "labs": lambda row, ref: [lab_observation(row, ref)],
-    "antibodies": lambda row, ref: [antibody_observation(row, ref)],
-    "pft": pft_observations,
-    "six-minute-walk": walk_observations,
-    "hrct": lambda row, ref: [hrct_observation(row, ref)],
-}
 
 
 # ---------------------------------------------------------------- Condition
@@ -221,20 +230,26 @@ def diagnosis_condition(patient) -> dict:
     is the other Condition's business. Onset is the skin onset (the disease's first sign) and
     recordedDate the diagnosis date, which is how FHIR import reads them back
     (cadm/fhir/patients.py), so an exported patient can be registered elsewhere without
-    retyping its disease dates."""
+    retyping its disease dates. The care team's subtype on record and the refractory-disease
+    marker, which the rules read (reclassification, IMACS tier), are extensions of ours on
+    it, read back the same way (local_codes.py)."""
     resource = {
         "resourceType": "Condition",
         "id": diagnosis_condition_id(patient),
         "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL,
                                        "code": "active"}]},
-        "code": _concept("Dermatomyositis", codes.SNOMED, codes.DERMATOMYOSITIS_SNOMED),
+        "code": concept("Dermatomyositis", codes.SNOMED, codes.DERMATOMYOSITIS_SNOMED),
         "subject": reference("Patient", patient.public_id),
         "onsetDateTime": patient.skin_onset_date.isoformat(),
         "recordedDate": patient.diagnosis_date.isoformat(),
     }
+    extensions = [{"url": local.REFRACTORY, "valueBoolean": bool(patient.refractory_disease)}]
     if patient.recorded_subtype:
         label = SUBTYPE_LABELS.get(patient.recorded_subtype, patient.recorded_subtype)
         resource["note"] = annotations(f"Subtype on record (the care team's): {label}.")
+        extensions.insert(0, {"url": local.RECORDED_SUBTYPE, "valueCodeableConcept": {
+            "coding": [local.coding("subtypes", patient.recorded_subtype)], "text": label}})
+    resource["extension"] = extensions
     return resource
 
 
@@ -256,7 +271,7 @@ def subtype_condition(patient, classification, *, as_of: date, version: int) -> 
         # The rules derive the subtype as it stands on `as_of`: a current condition.
         "clinicalStatus": {"coding": [{"system": codes.CONDITION_CLINICAL,
                                        "code": "active"}]},
-        "code": _concept(label, codes.SNOMED, snomed),
+        "code": concept(label, codes.SNOMED, snomed),
         "subject": reference("Patient", patient.public_id),
         "onsetDateTime": patient.skin_onset_date.isoformat(),
         "recordedDate": as_of.isoformat(),

@@ -11,11 +11,12 @@ import importlib
 from fhir.resources.R4B import get_fhir_model_class
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
-from cadm.models import RecordStatus
+from cadm.models import EyeExam, Medication, MuscleStudy, RecordStatus, SkinBiopsy
 from cadm.selectors.flags import patient_live_flags
 from cadm.services.evaluation import patient_reevaluate
 from cadm.services.flags import flag_acknowledge, flag_dismiss
-from monitoring.models import SixMinuteWalk
+from monitoring.models import PpfAssessment, SixMinuteWalk
+from screening.models import CancerScreeningRecord
 from tests.cadm.rulesets.builders import mda5_patient
 from tests.factories import AntibodyFactory, HrctFactory, LabResultFactory, PftFactory
 
@@ -30,8 +31,9 @@ def full_patient(site, rheumatologist, dermatologist):
     """Anti-MDA5 positive (line blot) with ferritin 1200 (the rule-set tests' builder), then
     a raised CK with its lab's ULN, LDH under Synthea's code, KL-6 (no LOINC), a lab entered
     in error, a TIF1-γ by ELISA (no LOINC), Mi-2 by ELISA with grade and titre, a PFT with
-    every value, a 6-minute walk, an HRCT with ILD; evaluated (flags, screening plan); one
-    flag acknowledged and one dismissed."""
+    every value, a 6-minute walk, an HRCT with ILD, and a row of every other kind
+    (`other_records`); evaluated (flags, screening plan); one flag acknowledged and one
+    dismissed."""
     patient = mda5_patient(site, rheumatologist)
     LabResultFactory(patient=patient, observed_on=days_ago(10), analyte="ck", value=850,
                      upper_limit=192, lab_name="North Lab")
@@ -54,7 +56,9 @@ def full_patient(site, rheumatologist, dermatologist):
                                  recorded_by=rheumatologist, distance_m=420, spo2_nadir=86,
                                  spo2_rest=97)
     HrctFactory(patient=patient, observed_on=days_ago(28), ild=True,
-                findings=["ground_glass", "reticulation"])
+                findings=["ground_glass", "reticulation"], extent_score=12,
+                report="Basal ground glass.")
+    other_records(patient, rheumatologist)
     patient_reevaluate(patient.pk)
     flags = patient_live_flags(patient)
     assert len(flags) >= 2, [f.code for f in flags]
@@ -62,6 +66,36 @@ def full_patient(site, rheumatologist, dermatologist):
     flag_dismiss(actor=dermatologist, flag=flags[1],
                  data={"reason": "need-more-info", "comment": "Waiting for the HRCT report."})
     return patient
+
+
+def other_records(patient, user) -> None:
+    """One row of each kind export_records.py builds: muscle MRI (abnormal) and a biopsy with
+    findings, an EMG entered in error, a skin biopsy, a retinal screening, the PPF judgement,
+    a cancer-screening panel, hydroxychloroquine (ongoing), an "other" drug with its name and
+    an end, and a course entered in error."""
+    common = {"patient": patient, "recorded_by": user}
+    MuscleStudy.objects.create(**common, observed_on=days_ago(60), kind="mri", abnormal=True,
+                               report="Oedema of both quadriceps.")
+    MuscleStudy.objects.create(**common, observed_on=days_ago(58), kind="biopsy",
+                               abnormal=True, findings=["perifascicular_atrophy"])
+    MuscleStudy.objects.create(**common, observed_on=days_ago(57), kind="emg", abnormal=False,
+                               status=RecordStatus.ENTERED_IN_ERROR,
+                               status_reason="Other patient's study")
+    SkinBiopsy.objects.create(**common, observed_on=days_ago(200), consistent_with_dm=True)
+    EyeExam.objects.create(**common, observed_on=days_ago(100), finding="normal",
+                           report="SD-OCT and visual fields normal.")
+    PpfAssessment.objects.create(**common, observed_on=days_ago(20), worsening_symptoms=True,
+                                 radiological_progression=False, note="More breathless.")
+    CancerScreeningRecord.objects.create(**common, observed_on=days_ago(90), panel="basic",
+                                         result="no_cancer")
+    Medication.objects.create(**common, observed_on=days_ago(150), drug="hydroxychloroquine",
+                              dose_mg_per_day=400)
+    Medication.objects.create(**common, observed_on=days_ago(150), drug="other",
+                              drug_detail="Apremilast", dose_mg_per_day=60,
+                              end_on=days_ago(40))
+    Medication.objects.create(**common, observed_on=days_ago(140), drug="methotrexate",
+                              dose_mg_per_day=2.5, status=RecordStatus.ENTERED_IN_ERROR,
+                              status_reason="Wrong dose unit")
 
 
 # ---------------------------------------------------------------- validation
@@ -87,6 +121,9 @@ REQUIRED_CODES: dict[tuple[str, str], frozenset[str]] = {
     ("ServiceRequest", "intent"): frozenset({"proposal", "plan", "directive", "order",
                                              "original-order", "reflex-order",
                                              "filler-order", "instance-order", "option"}),
+    ("MedicationStatement", "status"): frozenset({"active", "completed", "entered-in-error",
+                                                  "intended", "stopped", "on-hold",
+                                                  "unknown", "not-taken"}),
 }
 # Codings of FHIR's own code systems that we emit, with the codes the system defines.
 HL7_CODE_SYSTEMS: dict[str, frozenset[str]] = {

@@ -63,8 +63,8 @@ def test_the_bundle_is_valid_fhir_r4_both_ways(bundle):
     assert bundle["type"] == "searchset"
     assert bundle["total"] == len(bundle["entry"])
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
-    assert kinds == {"Patient", "Condition", "Observation", "DetectedIssue", "CarePlan",
-                     "ServiceRequest"}
+    assert kinds == {"Patient", "Condition", "Observation", "MedicationStatement",
+                     "DetectedIssue", "CarePlan", "ServiceRequest"}
     for entry in bundle["entry"]:
         resource = entry["resource"]
         assert entry["fullUrl"].endswith(f"/fhir/r4/{resource['resourceType']}/{resource['id']}")
@@ -126,9 +126,10 @@ def test_labs_in_the_normalised_unit_with_ucum_and_the_upper_limit(bundle):
     assert ldh["code"]["text"] == "LDH"
 
 
-def test_a_lab_without_a_verified_code_is_text_only_with_a_note(bundle):
+def test_a_lab_without_a_verified_code_is_coded_locally_with_a_note(bundle):
     [kl6] = [o for o in by_type(bundle, "Observation") if o["code"].get("text") == "KL-6"]
-    assert "coding" not in kl6["code"]
+    assert kl6["code"]["coding"] == [
+        {"system": "urn:cadm:vocabulary:lab_tests", "code": "kl6", "display": "KL-6"}]
     assert "no loinc code" in kl6["note"][0]["text"].lower()
     assert kl6["valueQuantity"]["code"] == "U/mL"
     assert "referenceRange" not in kl6
@@ -141,17 +142,28 @@ def test_a_row_entered_in_error_is_sent_with_that_status(bundle):
     assert wrong["note"][-1]["text"] == "Entered in error: Wrong patient"
 
 
-def test_antibodies_are_coded_only_where_section_8_verifies(bundle):
+def _local(observation: dict, element: str = "code") -> list[tuple[str, str]]:
+    return [(c["system"], c["code"]) for c in observation[element].get("coding", ())
+            if c["system"].startswith("urn:cadm:")]
+
+
+def test_antibodies_carry_loinc_only_where_section_8_verifies_and_ours_always(bundle):
     observations = by_type(bundle, "Observation")
     [mda5] = _by_code(observations, "82424-3")
-    assert mda5["method"] == {"text": "Line blot"}
-    assert mda5["valueCodeableConcept"] == {"text": "Positive"}
+    assert mda5["method"]["text"] == "Line blot"
+    assert _local(mda5, "method") == [("urn:cadm:vocabulary:antibody_methods", "line_blot")]
+    assert mda5["valueCodeableConcept"]["text"] == "Positive"
+    assert _local(mda5) == [("urn:cadm:vocabulary:antibodies", "mda5")]
     [tif1g] = [o for o in observations if o["code"].get("text") == "Anti-TIF1-γ"]
-    assert "coding" not in tif1g["code"] and tif1g["valueCodeableConcept"]["text"] == "Negative"
+    assert [c["system"] for c in tif1g["code"]["coding"]] == ["urn:cadm:vocabulary:antibodies"]
+    assert tif1g["valueCodeableConcept"]["text"] == "Negative"
     [mi2] = _by_code(observations, "18485-3")
-    assert mi2["method"] == {"text": "ELISA"}
+    assert mi2["method"]["text"] == "ELISA"
     notes = [n["text"] for n in mi2["note"]]
     assert "Grade 2 (++)" in notes and "Titre as reported: 1:320" in notes
+    # FLAIR reads the grade: a component of ours, as is the titre.
+    assert [(c["code"]["coding"][0]["code"], c.get("valueInteger", c.get("valueString")))
+            for c in mi2["component"]] == [("grade", 2), ("titre", "1:320")]
 
 
 def test_lung_function_is_a_grouping_observation_with_one_member_per_value(bundle):
@@ -161,19 +173,26 @@ def test_lung_function_is_a_grouping_observation_with_one_member_per_value(bundl
     members = [resources[m["reference"].split("/")[1]] for m in pft["hasMember"]]
     assert [(m["code"].get("coding", [{}])[0].get("code"), m["valueQuantity"]["value"],
              m["valueQuantity"]["unit"]) for m in members] == [
-        ("19868-9", 2.9, "L"), ("19872-1", 78, "%"), ("98130-8", 61, "%"), (None, 80, "%")]
+        ("19868-9", 2.9, "L"), ("19872-1", 78, "%"), ("98130-8", 61, "%"),
+        ("tlc-pct-predicted", 80, "%")]
     assert members[3]["code"]["text"] == "TLC % predicted" and members[3]["note"]
+    assert _local(members[3]) == [("urn:cadm:pft", "tlc-pct-predicted")]
     assert all(m["derivedFrom"] == [{"reference": f"Observation/{pft['id']}"}]
                for m in members)
     [walk] = [o for o in by_type(bundle, "Observation")
               if o["code"].get("text") == "6-minute walk test"]
-    values = [(resources[m["reference"].split("/")[1]]["code"]["coding"][0]["code"],
-               resources[m["reference"].split("/")[1]]["valueQuantity"]["value"])
-              for m in walk["hasMember"]]
-    assert values == [("64098-7", 420), ("59408-5", 86), ("59408-5", 97)]
+    assert walk["code"]["coding"][0] == {"system": "http://loinc.org", "code": "62619-2"}
+    assert _local(walk) == [("urn:cadm:six-minute-walk", "test")]
+    members = [resources[m["reference"].split("/")[1]] for m in walk["hasMember"]]
+    # SpO2 at rest and the nadir share their LOINC; only our coding tells them apart.
+    assert [(m["code"]["coding"][0]["code"], _local(m)[0][1], m["valueQuantity"]["value"])
+            for m in members] == [("64098-7", "distance", 420), ("59408-5", "spo2-nadir", 86),
+                                  ("59408-5", "spo2-rest", 97)]
     [hrct] = [o for o in by_type(bundle, "Observation") if "HRCT" in o["code"]["text"]]
-    assert hrct["valueBoolean"] is True
-    assert "Ground-glass opacity, Reticulation" in hrct["note"][1]["text"]
+    assert hrct["valueBoolean"] is True and _local(hrct) == [("urn:cadm:hrct", "ild")]
+    assert [c.get("valueCodeableConcept", {}).get("text", c.get("valueInteger"))
+            for c in hrct["component"]] == ["Ground-glass opacity", "Reticulation", 12]
+    assert hrct["note"] == [{"text": "Basal ground glass."}]
 
 
 def conditions(bundle: dict) -> dict[str, dict]:
@@ -191,12 +210,23 @@ def test_the_recorded_diagnosis_is_a_coded_condition_with_the_disease_dates(bund
     assert "verificationStatus" not in diagnosis
 
 
-def test_the_subtype_on_record_is_a_note_of_the_diagnosis(rheumatologist, site):
+def test_the_subtype_on_record_and_the_markers_the_rules_read_travel(rheumatologist, site):
     patient = PatientFactory(site=site, created_by=rheumatologist,
-                             recorded_subtype="amyopathic")
+                             recorded_subtype="amyopathic", refractory_disease=True,
+                             high_npc_risk_region=True)
     bundle = token_client(rheumatologist).get(everything_url(patient)).json()
-    assert conditions(bundle)["diagnosis"]["note"] == [
+    validate_r4(bundle)
+    diagnosis = conditions(bundle)["diagnosis"]
+    assert diagnosis["note"] == [
         {"text": "Subtype on record (the care team's): Amyopathic DM."}]
+    assert diagnosis["extension"] == [
+        {"url": "urn:cadm:extension:recorded-subtype", "valueCodeableConcept": {
+            "coding": [{"system": "urn:cadm:vocabulary:subtypes", "code": "amyopathic",
+                        "display": "Amyopathic DM"}], "text": "Amyopathic DM"}},
+        {"url": "urn:cadm:extension:refractory-disease", "valueBoolean": True}]
+    [found] = by_type(bundle, "Patient")
+    assert found["extension"] == [{"url": "urn:cadm:extension:high-npc-risk-region",
+                                   "valueBoolean": True}]
 
 
 def test_the_derived_subtype_is_a_condition_without_an_invented_code(bundle, exported):

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from cadm.fhir import export_codes as codes
-from cadm.fhir.export_visits import VOCABULARIES
+from cadm.fhir import local_codes as local
 from cadm.models import Flag
 from cadm.rules.measurements import LAB_CODES, QUANTITIES
 from tests.cadm.api.conftest import token_client
@@ -89,15 +89,25 @@ def test_every_code_an_export_emits_is_in_section_8_or_structural(site, rheumato
     assert by_system[codes.RULE_CODE_SYSTEM] == set(
         Flag.objects.exclude(state="resolved").values_list("code", flat=True))
     structural = set(HL7_CODE_SYSTEMS)
-    # Our local systems (no clinical code is claimed): the visit's parts, and the findings
-    # under our vocabulary, every code one of the vocabulary's.
+    # Our local systems (no clinical code is claimed): the visit's parts, the parts of each
+    # kind of record (local_codes.py), and the codes under our vocabularies, every code one
+    # of the vocabulary's.
     assert by_system[codes.VISIT_SYSTEM] <= codes.VISIT_CODES
-    local = {s for s in by_system if s.startswith(codes.VOCABULARY_SYSTEM)}
-    for system in local:
-        vocabulary = VOCABULARIES[system.removeprefix(codes.VOCABULARY_SYSTEM)]
+    for system, known in local.KIND_CODES.items():
+        assert by_system.get(system, set()) <= known, system
+    ours = {s for s in by_system if s.startswith(local.VOCABULARY)}
+    for system in ours:
+        vocabulary = local.vocabulary(system.removeprefix(local.VOCABULARY))
         assert by_system[system] <= {c for c, _ in vocabulary}, system
+    # Every kind of record of the full patient is coded, by §8 or by us.
+    assert {"urn:cadm:vocabulary:" + name for name in (
+        "lab_tests", "antibodies", "antibody_methods", "antibody_results", "hrct_findings",
+        "muscle_study_kinds", "biopsy_findings", "eye_exam_findings", "screening_panels",
+        "screening_results", "drugs")} <= ours
+    assert set(local.KIND_CODES) - {local.MUSCLE} <= set(by_system)
     assert set(by_system) <= {codes.LOINC, codes.SNOMED, codes.UCUM, codes.RULE_CODE_SYSTEM,
-                              codes.VISIT_SYSTEM, *local, *structural}, set(by_system)
+                              codes.VISIT_SYSTEM, *local.KIND_CODES, *ours,
+                              *structural}, set(by_system)
     # The full patient's export exercises the codes it can: labs, antibodies, lung, walk.
     assert {"2157-6", "14804-9", "2276-4", "1988-5", "82424-3", "18485-3", "19868-9",
-            "19872-1", "98130-8", "64098-7", "59408-5"} <= by_system[codes.LOINC]
+            "19872-1", "98130-8", "64098-7", "59408-5", "62619-2"} <= by_system[codes.LOINC]
