@@ -6,7 +6,10 @@ import and the measurements module cannot disagree; the alternates are the other
 names for the same concept, as real data uses them (Synthea sends LDH as 14804-9, both codes
 on one Observation in some bundles). Codes §8.1 lists for a concept we do not store, or for a
 variant our one column cannot hold without a choice nobody has made (FVC % predicted before or
-after a bronchodilator), are named in NOT_MAPPED so the skip reason says why.
+after a bronchodilator), are named in NOT_MAPPED so the skip reason says why. A lone SpO2 or
+6-minute walk distance is one of them: the walk test is read as a whole, from a panel whose
+members say which SpO2 is the nadir (cadm/fhir/walks.py). The codes of ours, for what §8
+verifies none, are cadm/fhir/local_codes.py's.
 """
 
 from __future__ import annotations
@@ -64,11 +67,12 @@ NOT_MAPPED: dict[str, str] = {
     "19874-7": "FVC after bronchodilation (a volume): not stored",
     "19911-7": "DLCO as a volume rate: we store DLCO % predicted only (98130-8)",
     "19910-9": "DLCO predicted value: we store DLCO % predicted only (98130-8)",
-    "59408-5": "SpO2 on its own: stored only as part of a 6-minute walk test",
+    "59408-5": "SpO2 on its own: stored only as part of a 6-minute walk test (read from a "
+               "walk panel, 62619-2, whose members say which SpO2 is the nadir)",
     "2708-6": "arterial oxygen saturation on its own: stored only as part of a 6-minute walk",
-    "64098-7": "6-minute walk distance on its own: a walk test also needs its SpO2 nadir; "
-               "enter the test by hand",
-    "62619-2": "6-minute walk panel: enter the test by hand (distance and SpO2 nadir)",
+    "64098-7": "6-minute walk distance on its own: a walk test also needs its SpO2 nadir "
+               "(read from a walk panel, 62619-2, with both); enter the test by hand",
+    "62619-2": "6-minute walk panel as a value: read only as the group of its members",
 }
 
 # Dermatomyositis as a Condition (§8.2): SNOMED CT 396230008; ICD-10 M33.1 (which covers

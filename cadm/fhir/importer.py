@@ -29,6 +29,14 @@ Decisions, and why:
   new key is linked to it.
 - Visits (our own export's examinations, cadm.fhir.visits): each parsed by VisitInput and
   recorded by `visit_record`, deduped by the same keys (cadm.fhir.import_visits).
+- Our export's other kinds (a 6-minute walk, HRCT, muscle study, skin biopsy, retinal
+  screening, PPF judgement, cancer-screening panel, medication course: cadm.fhir.walks,
+  records, medications) are result rows like the labs: their typed input, `results_add` on
+  their day (a course's: its start), the same dedupe, correction and entered-in-error.
+- A new patient's subtype on record, refractory-disease marker and high
+  nasopharyngeal-cancer-risk region come from our export's extensions (cadm.fhir.patients),
+  through PatientInput as its other details; a matched patient's details are never changed
+  by an import (its page is where they are corrected).
 - `entered-in-error` at the source marks the row imported from that Observation entered in
   error (record_mark_entered_in_error, audited); none: skipped with the reason.
 - All or nothing: any refusal (mapping, parsing, the services' own checks) saves nothing
@@ -67,6 +75,8 @@ from .import_visits import visit_import
 from .mapping import MappedRow, Skipped, map_bundle, resource_paths
 
 DISEASE_DATES = ("skin_onset_date", "diagnosis_date")
+# Read from our export's extensions; absent, PatientInput's defaults (none, no, no).
+RECORD_FIELDS = ("recorded_subtype", "refractory_disease", "high_npc_risk_region")
 DATES_HINT = ("A new patient's disease dates come from a Condition coded dermatomyositis "
               "(SNOMED CT 396230008 or ICD-10 M33.1: its onset and recordedDate), or are given "
               "with the import (skin_onset_date and diagnosis_date); they are never guessed.")
@@ -101,9 +111,10 @@ def fhir_import(*, actor, site: Site, bundle: dict, partial: bool = False,
                                           "needs the patient, to match or register."))
         return report
     plan.patient_of(mapped.patient, mapped.patient_path, new_patient or {})
-    parsed = plan.parse([r for r in mapped.rows if r.status != "entered-in-error"])
+    results = mapped.rows + mapped.medications
+    parsed = plan.parse([r for r in results if r.status != "entered-in-error"])
     parsed_visits = plan.parse_visits(mapped.visits)
-    withdrawn = [r for r in mapped.rows if r.status == "entered-in-error"]
+    withdrawn = [r for r in results if r.status == "entered-in-error"]
     if (report.refused and not partial) or plan.unusable_patient:
         return report
     try:
@@ -157,7 +168,7 @@ class _Plan:
                         "not registered.")
             return
         values = {k: raw.get(k) for k in ("mrn", "family_name", "given_name", "sex",
-                                          "birth_date", *DISEASE_DATES)}
+                                          "birth_date", *DISEASE_DATES, *RECORD_FIELDS)}
         values.update({k: given[k] for k in DISEASE_DATES if given.get(k)})
         try:
             self.new = PatientInput.parse({**values, "site": self.site},
@@ -305,7 +316,8 @@ class _Plan:
         """True when the same values on the same day are already ours (skipped, and the key
         linked to that row) or earlier in this bundle."""
         section = get_section(row.section_key)
-        fields = typed.record_fields()
+        # A course's start is its date (observed_on), which its fields also carry.
+        fields = {k: v for k, v in typed.record_fields().items() if k != "observed_on"}
         signature = (row.section_key, typed.observed_on, tuple(sorted(map(str, fields.items()))))
         same = section.model.objects.filter(patient=patient, observed_on=typed.observed_on,
                                             status=RecordStatus.FINAL, **fields).first()

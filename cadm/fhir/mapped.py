@@ -38,3 +38,8 @@ class Mapped:
     # export (cadm/fhir/visits.py). Apart from `rows`, which are results of a day: a visit is
     # written by visit_record, and the CDS Hooks service, which reads `rows`, is unchanged.
     visits: list[MappedRow] = field(default_factory=list)
+    # Medication courses (section_key "medications", raw: a MedicationInput's fields), from
+    # our own export's MedicationStatements (cadm/fhir/medications.py). Apart from `rows` as
+    # visits are: a course's row carries its start as `observed_on` in its own fields, which
+    # the CDS Hooks service's reading of `rows` does not expect; it is unchanged.
+    medications: list[MappedRow] = field(default_factory=list)

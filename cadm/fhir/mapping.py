@@ -18,7 +18,12 @@ so the importer can mark our matching record entered in error. The codes and uni
 those of cadm.fhir.codes (clinical-reference.md §8) and cadm.fhir.observations.
 
 A visit's examination, as our own export writes it (codes of ours only), is mapped by
-cadm.fhir.visits into `Mapped.visits`.
+cadm.fhir.visits into `Mapped.visits`. Our export's other records under local codes: a
+6-minute walk (a group and its members, cadm.fhir.walks), an HRCT, muscle study, skin
+biopsy, retinal screening, PPF judgement or cancer-screening panel (cadm.fhir.records) are
+`rows` as results are; a medication course (a MedicationStatement, cadm.fhir.medications)
+is in `Mapped.medications`. The facts our export writes as extensions (the subtype on record,
+refractory disease, a high nasopharyngeal-cancer-risk region) join the patient's raw values.
 
 PFT values of one day (FVC % predicted, FVC, DLCO % predicted, whether separate Observations
 or components of one) make one PFT row, as our PFT holds them; a day without FVC % predicted
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from . import observations, patients, visits
+from . import medications, observations, patients, records, visits, walks
 from .mapped import Mapped, MappedRow, Skipped
 from .observations import named
 from .structure import shown
@@ -73,7 +78,7 @@ def map_bundle(bundle: dict) -> Mapped:
     mapped = _map(items)
     return Mapped(mapped.patient, mapped.patient_path, mapped.rows,
                   sorted(skipped + mapped.skipped, key=lambda s: _order(s.path)),
-                  mapped.refused, mapped.visits)
+                  mapped.refused, mapped.visits, mapped.medications)
 
 
 def resource_paths(row: MappedRow) -> list[str]:
@@ -94,14 +99,32 @@ def _order(path: str) -> tuple:
     return tuple(int(n) if n.isdigit() else n for n in re.split(r"(\d+)", path))
 
 
+def _walk_members(items: list[tuple[str, dict, str | None]]
+                  ) -> dict[str, list[tuple[str, dict]]]:
+    """Each 6-minute walk group's members (by its path), resolved by fullUrl or
+    Observation/<id>; a member is read as part of its walk, never on its own."""
+    by_reference: dict[str, tuple[str, dict]] = {}
+    for path, resource, full_url in items:
+        if resource.get("resourceType") == "Observation":
+            if full_url:
+                by_reference[full_url] = (path, resource)
+            if isinstance(resource.get("id"), str):
+                by_reference[f"Observation/{resource['id']}"] = (path, resource)
+    return {path: walks.members_of(resource, by_reference) for path, resource, _ in items
+            if resource.get("resourceType") == "Observation" and walks.is_walk(resource)}
+
+
 def _map(items: list[tuple[str, dict, str | None]]) -> Mapped:
     patient = patient_path = None
     refs: frozenset[str] | None = None
     dates: tuple[dict, dict] = ({}, {})
     rows: list[MappedRow] = []
     visit_rows: list[MappedRow] = []
+    course_rows: list[MappedRow] = []
     skipped: list[Skipped] = []
     refused: list[tuple[str, str]] = []
+    groups = _walk_members(items)
+    members = {path for found in groups.values() for path, _ in found}
     # The patient first: the Observations' subjects are checked against it.
     for path, resource, full_url in items:
         if resource.get("resourceType") != "Patient":
@@ -118,31 +141,50 @@ def _map(items: list[tuple[str, dict, str | None]]) -> Mapped:
         kind = resource.get("resourceType")
         if kind == "Patient":
             continue
-        if kind == "Observation" and visits.is_visit(resource):
-            found = visits.visit_observation(resource, path, patient_refs=refs)
-            visit_rows += found.rows
-            skipped += found.skipped
-            refused += found.refused
-        elif kind == "Observation":
-            found = observations.observation(resource, path, patient_refs=refs)
-            rows += found.rows
+        if kind == "Observation" and path in members and path not in groups:
+            continue  # read with its walk
+        if kind in ("Observation", "MedicationStatement"):
+            found, into = _mapped_one(resource, path, refs, groups)
+            if into == "visits":
+                visit_rows += found.rows
+            elif into == "medications":
+                course_rows += found.rows
+            else:
+                rows += found.rows
             skipped += found.skipped
             refused += found.refused
         elif kind == "Condition" and patients.is_dermatomyositis(resource):
-            raw, fields = patients.disease_dates(resource, path)
+            raw, fields = patients.disease_record(resource, path)
             if raw and not dates[0]:
                 dates = (raw, fields)
             skipped.append(Skipped(path, "Condition dermatomyositis: read for a new patient's "
-                                         "disease dates only."))
+                                         "disease dates (and our subtype on record and "
+                                         "refractory marker) only."))
         else:
             what = f" {named(resource.get('code'))}" if kind == "Condition" else ""
             skipped.append(Skipped(path, f"{shown(kind) if not isinstance(kind, str) else kind}"
-                                         f"{what}: not imported (CADM reads Patient and "
-                                         f"Observation resources)."))
+                                         f"{what}: not imported (CADM reads Patient, "
+                                         f"Observation and MedicationStatement resources)."))
     if patient is not None and dates[0]:
         patient = {**patient, **dates[0], "fields": {**patient["fields"], **dates[1]}}
     rows, unpaired = _pft_days(rows)
-    return Mapped(patient, patient_path, rows, skipped + unpaired, refused, visit_rows)
+    return Mapped(patient, patient_path, rows, skipped + unpaired, refused, visit_rows,
+                  course_rows)
+
+
+def _mapped_one(resource: dict, path: str, refs: frozenset[str] | None,
+                groups: dict[str, list[tuple[str, dict]]]):
+    """One Observation or MedicationStatement by its reader, and where its rows go."""
+    if resource.get("resourceType") == "MedicationStatement":
+        return medications.medication_statement(resource, path, patient_refs=refs), \
+            "medications"
+    if visits.is_visit(resource):
+        return visits.visit_observation(resource, path, patient_refs=refs), "visits"
+    if path in groups:
+        return walks.walk_observation(resource, path, groups[path], patient_refs=refs), "rows"
+    if records.record_kind(resource):
+        return records.record_observation(resource, path, patient_refs=refs), "rows"
+    return observations.observation(resource, path, patient_refs=refs), "rows"
 
 
 def _pft_days(rows: list[MappedRow]) -> tuple[list[MappedRow], list[Skipped]]:

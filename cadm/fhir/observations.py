@@ -3,7 +3,8 @@ path of each value; or why it is skipped or refused.
 
 What is read (codes: cadm.fhir.codes, from clinical-reference.md §8):
 - the code: LOINC codings of `Observation.code`; a PFT value also from a `component` (a
-  spirometry panel carries FVC and DLCO as components);
+  spirometry panel carries FVC and DLCO as components). Where §8 verifies no LOINC, our own
+  export's local coding (cadm/fhir/local_codes.py: KL-6, the antibodies, TLC % predicted);
 - the date: `effectiveDateTime`, `effectivePeriod.start` or `effectiveInstant`, its day as
   written. `issued` (when the report was released) is not read as the day of the result;
 - a number: `valueQuantity`, its unit the UCUM `code` (a spelling of the litre, `mg/l` or
@@ -16,9 +17,10 @@ What is read (codes: cadm.fhir.codes, from clinical-reference.md §8):
   (therapeutic, a local type code) gives none, and the rule set's default by sex applies.
   Several normal ranges that disagree (by age or sex) give none rather than a guess. Its unit,
   when it differs from the value's, is converted exactly or refused;
-- an antibody's result: `valueCodeableConcept` / `valueString` words or the HL7 v3
-  interpretation code (POS/NEG/IND/E); its method from `Observation.method` words, else the
-  one the code names (MDA5 82424-3: line blot), else "other".
+- an antibody's result, method, grade and titre: cadm/fhir/antibodies.py.
+
+`admitted` is every Observation's gate (status, structure, subject, day), shared with the
+readers of our other kinds (cadm/fhir/records.py, walks.py).
 
 Values more precise than their column (a lab value to 3 decimals, a percentage to 1, FVC to
 0.01 L) are rounded half-even to it: Synthea writes AST 4.1272 U/L, and refusing a lab's
@@ -35,8 +37,10 @@ from django.apps import apps
 from cadm.rules import measurements
 
 from . import codes as c
+from . import local_codes as local
+from .antibodies import antibody_row
 from .mapped import MappedRow, Skipped
-from .structure import day_of, decimal_of, shown, structure_problems
+from .structure import codings, day_of, decimal_of, shown, structure_problems
 
 
 @dataclass
@@ -48,21 +52,14 @@ class Outcome:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-def codings(concept: object) -> list[tuple[str, str, str]]:
-    """(system, code, display) of a CodeableConcept given as JSON, whatever its shape."""
-    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
-        return []
-    return [(str(x.get("system") or ""), str(x.get("code") or ""), str(x.get("display") or ""))
-            for x in concept["coding"] if isinstance(x, dict)]
-
-
 def _loinc(concept: object) -> list[str]:
     return [code for system, code, _ in codings(concept) if system == c.LOINC]
 
 
 def _what(concept: object) -> tuple[str, object] | None:
     """("labs", analyte) / ("pft", field) / ("antibodies", (antibody, method)) /
-    ("not-mapped", reason) for the first LOINC code we know, else None."""
+    ("not-mapped", reason) for the first LOINC code we know, else for a code of ours, else
+    None."""
     for code in _loinc(concept):
         if code in c.LAB_LOINC:
             return "labs", c.LAB_LOINC[code]
@@ -73,6 +70,14 @@ def _what(concept: object) -> tuple[str, object] | None:
     for code in _loinc(concept):
         if code in c.NOT_MAPPED:
             return "not-mapped", f"LOINC {code}: {c.NOT_MAPPED[code]}"
+    # Our own export's codes where §8 verifies none (KL-6, most antibodies, TLC).
+    found = codings(concept)
+    if analyte := local.code_in(found, "lab_tests"):
+        return "labs", analyte
+    if code := local.code_in(found, "antibodies"):
+        return "antibodies", (code, "")
+    if (local.PFT, local.PFT_TLC) in {(system, code) for system, code, _ in found}:
+        return "pft", "tlc_pct_predicted"
     return None
 
 
@@ -124,11 +129,14 @@ def effective_day(resource: dict, path: str, out: Outcome) -> tuple[str | None, 
     return None, where
 
 
+# The model whose columns give a measured value its decimals (cadm never imports monitoring:
+# the app registry).
+_MODELS = {"labs": ("cadm", "LabResult"), "pft": ("monitoring", "PulmonaryFunctionTest"),
+           "six-minute-walk": ("monitoring", "SixMinuteWalk")}
+
+
 def _decimals(section_key: str, name: str) -> int:
-    """The decimals the column stores (cadm never imports monitoring: the app registry)."""
-    model = apps.get_model("cadm", "LabResult") if section_key == "labs" else \
-        apps.get_model("monitoring", "PulmonaryFunctionTest")
-    return model._meta.get_field(name).decimal_places
+    return apps.get_model(*_MODELS[section_key])._meta.get_field(name).decimal_places
 
 
 def _rounded(value: Decimal, places: int) -> Decimal:
@@ -257,55 +265,24 @@ def _upper_limit(high: dict, where: str, q: measurements.Quantity, unit: str | N
     return value * q.units[own] / q.units[unit]
 
 
-def _pft(part: dict, part_path: str, name: str, out: Outcome) -> tuple[Decimal, str] | None:
-    """A PFT value in its column's unit (PftInput takes no unit), with the value's path."""
-    q = measurements.QUANTITIES[name]
+def measured(part: dict, part_path: str, name: str, out: Outcome, *, section_key: str = "pft",
+             quantity: str | None = None) -> tuple[Decimal, str] | None:
+    """A lung value (PFT, walk) in its column's unit, as its input takes it (no unit), with
+    the value's path. `quantity`: the §6.2 quantity when it is not the field's own name."""
+    q = measurements.QUANTITIES[quantity or name]
     found = _quantity(part, part_path, q.label, " or ".join(q.units), out)
     if found is None:
         return None
     if found.value is None:
         out.refused.append((found.value_path, f"{q.label}: no value; accepted: "
-                                              f"{measurements.range_text(name)}."))
+                                              f"{measurements.range_text(q.code)}."))
         return None
     try:
-        value = measurements.normalise(name, found.value, found.unit or "")
+        value = measurements.normalise(q.code, found.value, found.unit or "")
     except measurements.UnitNotAccepted as exc:
         out.refused.append((found.unit_path, exc.message))
         return None
-    return _rounded(value, _decimals("pft", name)), found.value_path
-
-
-def _antibody(resource: dict, path: str, antibody: str, implied: str
-              ) -> tuple[dict, dict[str, str]]:
-    result, where = None, f"{path}.value[x]"
-    concept = resource.get("valueCodeableConcept")
-    if isinstance(concept, dict):
-        where = f"{path}.valueCodeableConcept"
-        words = [concept.get("text")] + [display for _, _, display in codings(concept)]
-        result = next((c.RESULT_WORDS[w.strip().lower()] for w in words
-                       if isinstance(w, str) and w.strip().lower() in c.RESULT_WORDS), None)
-        result = result or concept.get("text") or (codings(concept) or [("", "", "")])[0][2]
-    elif isinstance(resource.get("valueString"), str):
-        where, text = f"{path}.valueString", resource["valueString"]
-        result = c.RESULT_WORDS.get(text.strip().lower(), text)
-    else:
-        for index, item in enumerate(resource.get("interpretation") or []):
-            codes = [code for system, code, _ in codings(item) if system == c.INTERPRETATION]
-            hit = next((c.INTERPRETATION_RESULTS[x] for x in codes
-                        if x in c.INTERPRETATION_RESULTS), None)
-            if hit:
-                result, where = hit, f"{path}.interpretation[{index}]"
-                break
-    method, method_path = implied or "other", f"{path}.code"
-    method_concept = resource.get("method")
-    text = " ".join(filter(None, [method_concept.get("text") if isinstance(method_concept, dict)
-                                  else None] + [d for _, _, d in codings(method_concept)]))
-    found = next((ours for word, ours in c.METHOD_WORDS if word in text.lower()), None)
-    if found:
-        method, method_path = found, f"{path}.method"
-    raw = {"antibody": antibody, "result": result, "method": method}
-    fields = {"antibody": f"{path}.code", "result": where, "method": method_path}
-    return raw, fields
+    return _rounded(value, _decimals(section_key, name)), found.value_path
 
 
 def subject_problem(resource: dict, path: str, patient_refs: frozenset[str] | None
@@ -322,6 +299,33 @@ def subject_problem(resource: dict, path: str, patient_refs: frozenset[str] | No
                                          f"patient; an import holds one patient's data.")
 
 
+def admitted(resource: dict, path: str, patient_refs: frozenset[str] | None, out: Outcome
+             ) -> tuple[str, str | None, str] | None:
+    """(status, day, the day's path) of an Observation to map; None when it is skipped or
+    refused, the reason in `out`: a status outside the value set, not final, not valid R4,
+    about someone else, or without a day (a withdrawn one needs none: it only finds ours)."""
+    status = resource.get("status")
+    if not isinstance(status, str) or status not in c.ALL_STATUSES:
+        out.refused.append((f"{path}.status", f"Status: {shown(status)} is not an Observation "
+                                              f"status; accepted: "
+                                              f"{', '.join(sorted(c.ALL_STATUSES))}."))
+        return None
+    if status in c.NOT_IMPORTED_STATUSES:
+        out.skipped.append(Skipped(path, f"Observation {named(resource.get('code'))}: "
+                                         f"{c.NOT_IMPORTED_STATUSES[status]}."))
+        return None
+    problems = structure_problems(resource, path)
+    subject = subject_problem(resource, path, patient_refs)
+    if problems or subject:
+        out.refused.extend(problems + ([subject] if subject else []))
+        return None
+    in_error = status == c.ENTERED_IN_ERROR
+    observed_on, date_path = effective_day(resource, path, Outcome() if in_error else out)
+    if not in_error and observed_on is None:
+        return None
+    return status, observed_on, date_path
+
+
 def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | None = None
                 ) -> Outcome:
     """Map one Observation. `patient_refs`: the references that name the bundle's patient
@@ -336,26 +340,12 @@ def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | Non
     if what is not None and what[0] == "not-mapped":
         out.skipped.append(Skipped(path, f"Observation {what[1]}."))
         return out
-    status = resource.get("status")
-    if not isinstance(status, str) or status not in c.ALL_STATUSES:
-        out.refused.append((f"{path}.status", f"Status: {shown(status)} is not an Observation "
-                                              f"status; accepted: "
-                                              f"{', '.join(sorted(c.ALL_STATUSES))}."))
+    found = admitted(resource, path, patient_refs, out)
+    if found is None:
         return out
-    if status in c.NOT_IMPORTED_STATUSES:
-        out.skipped.append(Skipped(path, f"Observation {named(resource.get('code'))}: "
-                                         f"{c.NOT_IMPORTED_STATUSES[status]}."))
-        return out
-    problems = structure_problems(resource, path)
-    subject = subject_problem(resource, path, patient_refs)
-    if problems or subject:
-        out.refused.extend(problems + ([subject] if subject else []))
-        return out
+    status, observed_on, date_path = found
     in_error = status == c.ENTERED_IN_ERROR
     checked = Outcome() if in_error else out  # a withdrawn value is not checked, only found
-    observed_on, date_path = effective_day(resource, path, checked)
-    if not in_error and observed_on is None:
-        return out
 
     def row(section_key: str, raw: dict, fields: dict[str, str]) -> MappedRow:
         return MappedRow(section_key, {**raw, "observed_on": observed_on}, path,
@@ -363,7 +353,7 @@ def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | Non
 
     if parts:
         for name, part, part_path in parts:
-            found = _pft(part, part_path, name, checked)
+            found = measured(part, part_path, name, checked)
             if found is not None or in_error:
                 value, value_path = found or (None, part_path)
                 out.rows.append(row("pft", {name: value}, {name: value_path}))
@@ -372,6 +362,6 @@ def observation(resource: dict, path: str, *, patient_refs: frozenset[str] | Non
         if found is not None or in_error:
             out.rows.append(row("labs", *(found or ({"analyte": what[1]}, {}))))
     else:
-        out.rows.append(row("antibodies", *_antibody(resource, path, *what[1])))
+        out.rows.append(row("antibodies", *antibody_row(resource, path, *what[1])))
     # An entered-in-error value is withdrawn: its row only finds ours; nothing is refused.
     return out

@@ -14,14 +14,18 @@
   of disease is its first skin sign) and `recordedDate` as the diagnosis date (FHIR has no
   diagnosis date; the day the condition was first recorded is its usual stand-in). Absent,
   the importer takes them from its caller, or cannot create the patient: they are never
-  guessed.
+  guessed;
+- the facts the rules read that our export writes as extensions of ours (local_codes.py):
+  the subtype on record and the refractory-disease marker on the dermatomyositis Condition,
+  the high nasopharyngeal-cancer-risk region on the Patient. Another system's extensions are
+  not read, and without ours a new patient has none of them (as a form's defaults).
 """
 
 from __future__ import annotations
 
 from . import codes as c
-from .observations import codings
-from .structure import day_of, structure_problems
+from . import local_codes as local
+from .structure import codings, day_of, structure_problems
 
 
 def _name(resource: dict, path: str) -> tuple[dict, str]:
@@ -88,7 +92,27 @@ def patient(resource: dict, path: str) -> tuple[dict | None, list[tuple[str, str
     raw["fields"] = {"sex": f"{path}.gender", "birth_date": f"{path}.birthDate",
                      "family_name": f"{name_path}.family", "given_name": f"{name_path}.given",
                      "mrn": mrn_path, "identifiers": f"{path}.identifier"}
+    _extensions(resource, path, {local.HIGH_NPC_REGION: "high_npc_risk_region"}, raw,
+                raw["fields"])
     return raw, []
+
+
+def _extensions(resource: dict, path: str, names: dict[str, str], raw: dict,
+                fields: dict) -> None:
+    """Our extensions' values, as sent (the typed input checks them)."""
+    extensions = resource.get("extension")
+    for index, extension in enumerate(extensions if isinstance(extensions, list) else []):
+        url = extension.get("url") if isinstance(extension, dict) else None
+        if not isinstance(url, str) or url not in names:
+            continue
+        name, where = names[url], f"{path}.extension[{index}]"
+        if "valueBoolean" in extension:
+            raw[name], fields[name] = extension["valueBoolean"], f"{where}.valueBoolean"
+        elif "valueCodeableConcept" in extension:
+            found = codings(extension["valueCodeableConcept"])
+            raw[name] = local.code_in(found, "subtypes") or next(
+                (code for _, code, _ in found), None)
+            fields[name] = f"{where}.valueCodeableConcept"
 
 
 def references(resource: dict, full_url: str | None) -> frozenset[str]:
@@ -104,9 +128,10 @@ def is_dermatomyositis(resource: dict) -> bool:
                for system, code, _ in codings(resource.get("code")))
 
 
-def disease_dates(resource: dict, path: str) -> tuple[dict, dict[str, str]]:
+def disease_record(resource: dict, path: str) -> tuple[dict, dict[str, str]]:
     """skin_onset_date and diagnosis_date (ISO) of a dermatomyositis Condition, where it
-    gives them; a Condition entered in error or refuted gives nothing."""
+    gives them, and the subtype on record and refractory marker of our extensions; a
+    Condition entered in error or refuted gives nothing."""
     statuses = {code for _, code, _ in codings(resource.get("verificationStatus"))}
     if statuses & {"entered-in-error", "refuted"}:
         return {}, {}
@@ -121,4 +146,6 @@ def disease_dates(resource: dict, path: str) -> tuple[dict, dict[str, str]]:
     if day_of(resource.get("recordedDate")):
         raw["diagnosis_date"] = day_of(resource["recordedDate"]).isoformat()
         fields["diagnosis_date"] = f"{path}.recordedDate"
+    _extensions(resource, path, {local.RECORDED_SUBTYPE: "recorded_subtype",
+                                 local.REFRACTORY: "refractory_disease"}, raw, fields)
     return raw, fields

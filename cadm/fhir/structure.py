@@ -61,6 +61,14 @@ def structure_problems(resource: dict, path: str) -> list[tuple[str, str]]:
     return []
 
 
+def codings(concept: object) -> list[tuple[str, str, str]]:
+    """(system, code, display) of a CodeableConcept given as JSON, whatever its shape."""
+    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+        return []
+    return [(str(x.get("system") or ""), str(x.get("code") or ""), str(x.get("display") or ""))
+            for x in concept["coding"] if isinstance(x, dict)]
+
+
 def day_of(text: object) -> date | None:
     """The calendar day of a FHIR date or dateTime, as written (the source's own local day:
     "2020-02-22T23:10:00+01:00" is the 22nd, the day the clinician saw). None for a partial

@@ -1,12 +1,10 @@
 """The round trip of issue 12: export a patient ($everything), import the Bundle at another
 site (cadm.fhir.importer, which registers a new patient), evaluate: the same flags.
 
-FHIR import reads Patient, Observations of labs, antibodies and PFT, the visits'
-examinations (our local codes, cadm/fhir/export_visits.py), and the disease dates from the
-dermatomyositis Condition; so the patient here holds what travels, the visit with the
-hallmark skin signs included, and nothing is recorded again on the copy. A 6-minute walk
-and an HRCT are exported but not imported (cadm/fhir/codes.py NOT_MAPPED says why), so
-flags that read them cannot come back this way."""
+One hand-made patient with labs (one under Synthea's LDH code), antibodies, PFTs and a visit,
+whose counts are asserted; nothing is recorded again on the copy. Every kind of row, and every
+patient of the demo cohort and of ../shared/cases, make the same trip in
+test_import_records.py and test_roundtrip_cohort.py."""
 
 from __future__ import annotations
 

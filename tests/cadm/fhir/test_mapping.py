@@ -80,7 +80,7 @@ def test_unused_observations_are_skipped_with_a_reason():
     assert skipped["Bundle.entry[81].resource"] == \
         "Observation LOINC 19926-5 (FEV1/FVC): not used by CADM."
     assert skipped["Bundle.entry[1].resource"].endswith(
-        "not imported (CADM reads Patient and Observation resources).")
+        "not imported (CADM reads Patient, Observation and MedicationStatement resources).")
 
 
 # -- HL7 R4 examples -------------------------------------------------------------------------
