@@ -23,7 +23,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["patient", "-at"])]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            # The trail newest first (the API's order), and its since/until filters.
+            models.Index(fields=["at", "id"], name="audit_at_order"),
+            # One action's rows newest first (e.g. every export), and one record's story.
+            models.Index(fields=["action", "at", "id"], name="audit_action_at"),
+            models.Index(fields=["target_id"], name="audit_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"

@@ -68,7 +68,22 @@ class Flag(models.Model):
                                     condition=~models.Q(state="resolved"),
                                     name="one_live_flag_per_patient_code"),
         ]
-        indexes = [models.Index(fields=["state", "severity_rank", "opened_at"])]
+        indexes = [
+            models.Index(fields=["state", "severity_rank", "opened_at"]),
+            # The worklist's order (critical first, oldest first) among the flags still to
+            # review: a page is read off the index. The included columns answer the severity
+            # counts without reading the rows.
+            models.Index(fields=["severity_rank", "opened_at", "id"],
+                         include=["state", "snoozed_until", "severity", "patient"],
+                         condition=~models.Q(state="resolved"), name="flag_live_order"),
+            # The same order among every flag (state "all"), resolved ones the most of them.
+            models.Index(fields=["severity_rank", "opened_at", "id"], name="flag_order"),
+            # Sorted by age, and the age filter (opened before a date).
+            models.Index(fields=["opened_at", "id"], condition=~models.Q(state="resolved"),
+                         name="flag_live_opened"),
+            # The worklist's code filter, and its list of codes (one probe per code).
+            models.Index(fields=["code"], name="flag_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.state})"

@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from cadm.rules import vocabulary as v
@@ -58,6 +58,21 @@ class Patient(models.Model):
                 condition=models.Q(diagnosis_date__gte=models.F("birth_date")),
                 name="patient_diagnosis_not_before_birth",
             ),
+        ]
+        indexes = [
+            # Each ordering of the lists (pages, API, the worklist by patient), with the id
+            # that keeps namesakes in the same order on every page: a page is read off the
+            # index instead of sorting the whole site.
+            models.Index(fields=["family_name", "given_name", "id"], name="patient_name_order"),
+            models.Index(fields=["mrn", "id"], name="patient_mrn_order"),
+            models.Index(fields=["birth_date", "id"], name="patient_birth_order"),
+            models.Index(fields=["diagnosis_date", "id"], name="patient_diagnosis_order"),
+            models.Index(fields=["created_at", "id"], name="patient_created_order"),
+            # The search: an MRN in any case is UPPER(mrn) = UPPER(term); part of a name,
+            # UPPER(name) LIKE '%TERM%', is served by trigram indexes, which only PostgreSQL
+            # has: migration 0019 creates them there, outside this list, so that SQLite
+            # never has to build them (it rebuilds a table's listed indexes on each change).
+            models.Index(Upper("mrn"), name="patient_mrn_upper"),
         ]
 
     def __str__(self) -> str:
