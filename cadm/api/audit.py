@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
@@ -24,6 +25,7 @@ from rest_framework.permissions import BasePermission
 from cadm.models import AuditEvent
 from cadm.permissions import site_ids_of
 
+from .ordering import StableOrdering
 from .permissions import ANY_USER, RequiresPerm
 
 # detail keys whose values are ids, codes, dates, counts or field names (services/*.py).
@@ -95,6 +97,7 @@ class AuditList(generics.ListAPIView):
     permission_classes = [RequiresPerm, SuperuserOnly]
     serializer_class = AuditEventSerializer
     filterset_class = AuditFilter
+    filter_backends = [DjangoFilterBackend, StableOrdering]
     ordering_fields = ["at"]
     ordering = ["-at", "-pk"]
 

@@ -29,6 +29,7 @@ from cadm.services.flag_actions import flag_action_run
 
 from .entries import unknown_fields
 from .idempotency import idempotent
+from .ordering import StableOrdering
 
 
 class FlagActionSerializer(serializers.ModelSerializer):
@@ -83,6 +84,8 @@ class FlagList(generics.ListAPIView):
 
     required_perm = Perm.FLAG_REVIEW
     serializer_class = FlagSerializer
+    # The worklist's own filters are read below; `?ordering=` still sorts, ties by id.
+    filter_backends = [StableOrdering]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

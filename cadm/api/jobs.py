@@ -4,10 +4,11 @@ result or cursor: those may name patients' ids)."""
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.filters import OrderingFilter
 
 from cadm.models import JobRun
 from cadm.permissions import Perm
+
+from .ordering import StableOrdering
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -36,7 +37,7 @@ class _Jobs:
 
 @extend_schema(tags=["jobs"])
 class JobList(_Jobs, generics.ListAPIView):
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StableOrdering]
     filterset_fields = ["state", "kind"]
     ordering_fields = ["created_at", "state", "kind"]
     ordering = ["-created_at", "-id"]

@@ -19,7 +19,6 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from cadm.inputs import Context, InputInvalid, PatientInput
@@ -34,6 +33,7 @@ from . import entries
 from .concurrency import if_match_check, with_etag
 from .errors import ErrorSerializer
 from .idempotency import idempotent
+from .ordering import StableOrdering
 from .permissions import MethodPerms
 
 
@@ -176,7 +176,7 @@ class PatientList(MethodPerms, generics.ListAPIView):
     write_perm = Perm.PATIENT_WRITE
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StableOrdering]
     ordering_fields = ["family_name", "given_name", "mrn", "birth_date", "diagnosis_date",
                        "created_at"]
     ordering = ["family_name", "given_name", "id"]

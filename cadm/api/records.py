@@ -19,6 +19,7 @@ from functools import cache
 
 import django_filters
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from cadm.services.visits import results_add, visit_record_with_results
 from . import entries
 from .errors import ErrorSerializer
 from .idempotency import idempotent
+from .ordering import StableOrdering
 from .permissions import MethodPerms
 
 # Database keys and the patient (the URL names it); the ids shown are UUIDs.
@@ -86,6 +88,7 @@ def rows_filter(model, date_field: str) -> type[django_filters.FilterSet]:
 
 class _PatientRows(MethodPerms, generics.ListAPIView):
     required_perm = Perm.PATIENT_VIEW
+    filter_backends = [DjangoFilterBackend, StableOrdering]
 
     def patient(self):
         return patient_get_for(user=self.request.user, public_id=self.kwargs["public_id"])

@@ -11,7 +11,10 @@ def patient_list_for(*, user, query: str = "") -> QuerySet[Patient]:
     """Patients the user may see: those of their sites, and none without the permission."""
     if not has_perm(user, Perm.PATIENT_VIEW):
         return Patient.objects.none()
-    patients = Patient.objects.filter(site_id__in=site_ids_of(user)).select_related("site")
+    # The id after the names: namesakes keep their order from one page to the next (and the
+    # index patient_name_order gives the page without sorting the site).
+    patients = (Patient.objects.filter(site_id__in=site_ids_of(user)).select_related("site")
+                .order_by("family_name", "given_name", "id"))
     for term in query.split():
         patients = patients.filter(
             Q(mrn__iexact=term) | Q(family_name__icontains=term) | Q(given_name__icontains=term)

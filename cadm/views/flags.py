@@ -17,6 +17,8 @@ from cadm.services.flag_actions import ACTIONS, flag_action_run
 
 from .access import requires
 
+PAGE_SIZE = 50
+
 
 @requires(Perm.FLAG_REVIEW)
 def worklist(request):
@@ -28,8 +30,13 @@ def worklist(request):
     unfiltered_severity = request.GET.copy()
     unfiltered_severity.pop("severity", None)
     counts = severity_counts(WorklistFilter(unfiltered_severity, queryset=base,
-                                            user=request.user, today=today).qs)
-    page = Paginator(filtered.rows(), 50).get_page(request.GET.get("page"))
+                                            user=request.user, today=today,
+                                            codes=filtered.codes).qs)
+    paginator = Paginator(filtered.rows(), PAGE_SIZE)
+    # The list's length is one of those counts (or their sum): not counted a second time.
+    severity = filtered.accepted("severity")
+    paginator.count = counts.get(severity, 0) if severity else sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "cadm/worklist.html", {
         "filter": filtered, "page": page, "counts": counts, "today": today,
         "narrowed_to": filtered.narrowed_to, "sort_headers": filtered.sort_headers(),

@@ -26,11 +26,14 @@ from cadm.services.patients import patient_create, patient_update, patient_view_
 from .access import requires
 
 
+PAGE_SIZE = 50
+
+
 @requires(Perm.PATIENT_VIEW)
 def patient_list(request):
     search = PatientSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    page = Paginator(patient_list_for(user=request.user, query=query), 50).get_page(
+    page = Paginator(patient_list_for(user=request.user, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "cadm/patient_list.html", {"search": search, "page": page,
