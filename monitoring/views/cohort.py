@@ -7,15 +7,18 @@ from cadm.permissions import Perm
 from cadm.selectors.sites import site_get_for, site_list_for
 from cadm.views.access import requires
 
-from ..selectors import lung_cohort_for
+from ..cohort import lung_cohort_for
 
 
 @requires(Perm.PATIENT_VIEW)
 def lung_cohort(request):
-    """One page per site (`?site=code`) or all the user's sites; another site is a 404."""
+    """One page per site (`?site=code`) or all the user's sites; another site is a 404. Each
+    list is paged on its own (`mda5_page`, `progression_page`)."""
     today = timezone.localdate()
     site = site_get_for(user=request.user, code=request.GET.get("site", ""))
-    cohort = lung_cohort_for(user=request.user, site=site, as_of=today)
+    cohort = lung_cohort_for(user=request.user, site=site, as_of=today,
+                             mda5_page=request.GET.get("mda5_page"),
+                             progression_page=request.GET.get("progression_page"))
     return render(request, "monitoring/cohort.html", {
         "sites": site_list_for(user=request.user), "site": site, "today": today,
         "cohort": cohort,

@@ -3,6 +3,7 @@
 import csv
 from itertools import chain
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +21,8 @@ from ..selectors import (
 
 CSV_HEADER = ("site", "MRN", "family name", "given name", "tier", "panel", "kind", "due date",
               "status")
+# Each list is paged on its own (`due_page`, `overdue_page`); the export has every row.
+PAGE_SIZE = 50
 
 
 @requires(Perm.PATIENT_VIEW)
@@ -29,12 +32,15 @@ def cohort(request):
     site = site_get_for(user=request.user, code=request.GET.get("site", ""))
     items = cohort_items_for(user=request.user, site=site, today=today)
     if request.GET.get("format") == "csv":
-        return _csv(request, site, today, chain(items.due_soon, items.overdue))
+        return _csv(request, site, today, chain(items.due_soon.iterator(chunk_size=2000),
+                                                items.overdue.iterator(chunk_size=2000)))
     return render(request, "screening/cohort.html", {
         "sites": site_list_for(user=request.user), "site": site, "today": today,
         "days": DUE_SOON_DAYS, "last_day": items.last_day,
         "tiers": cohort_tier_counts(user=request.user, site=site),
-        "due_soon": items.due_soon, "overdue": items.overdue,
+        "due_soon": Paginator(items.due_soon, PAGE_SIZE).get_page(request.GET.get("due_page")),
+        "overdue": Paginator(items.overdue, PAGE_SIZE).get_page(
+            request.GET.get("overdue_page")),
     })
 
 
