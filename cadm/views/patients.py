@@ -25,7 +25,6 @@ from cadm.services.patients import patient_create, patient_update, patient_view_
 
 from .access import requires
 
-
 PAGE_SIZE = 50
 
 
