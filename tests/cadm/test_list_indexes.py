@@ -28,18 +28,24 @@ pytestmark = [
 TODAY = timezone.localdate()
 
 
-def plan(sql: str, params=(), *, ordered: bool = True) -> str:
-    """`ordered`: the page's order must come from an index (no sort after reading)."""
+def plan(sql: str, params=(), *, ordered: bool = True, without: tuple[str, ...] = ()) -> str:
+    """`ordered`: the page's order must come from an index (no sort after reading).
+    `without`: indexes dropped for this plan only (rolled back), where another index could
+    serve the query too and the planner's pick would depend on the test tables' statistics."""
     with transaction.atomic(), connection.cursor() as cursor:
+        for name in without:
+            cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SET LOCAL enable_seqscan = off")
         if ordered:
             cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return text
 
 
-def plan_of(queryset, *, ordered: bool = True) -> str:
-    return plan(*queryset.query.sql_with_params(), ordered=ordered)
+def plan_of(queryset, *, ordered: bool = True, without: tuple[str, ...] = ()) -> str:
+    return plan(*queryset.query.sql_with_params(), ordered=ordered, without=without)
 
 
 def worklist(user, **params):
@@ -55,8 +61,11 @@ def worklist(user, **params):
     ("API patients newest first",
      lambda u: patient_list_for(user=u).order_by("-created_at", "-pk")[:50],
      "patient_created_order"),
-    ("worklist", lambda u: worklist(u), "flag_live_order"),
-    ("worklist, live flags", lambda u: worklist(u, state="live"), "flag_live_order"),
+    # flag_order serves these too (reading past the resolved flags): without it, the plan
+    # shows that the partial index's condition covers the worklist's states.
+    ("worklist", lambda u: worklist(u), ("flag_live_order", "flag_order")),
+    ("worklist, live flags", lambda u: worklist(u, state="live"),
+     ("flag_live_order", "flag_order")),
     ("worklist, every flag", lambda u: worklist(u, state="all"), "flag_order"),
     ("worklist by age", lambda u: worklist(u, state="live", sort="-opened"),
      "flag_live_opened"),
@@ -68,7 +77,8 @@ def worklist(user, **params):
      "screening_item_status_due"),
 ])
 def test_the_page_query_uses_its_index(name, query, index, rheumatologist):
-    assert index in plan_of(query(rheumatologist)), name
+    index, *without = (index,) if isinstance(index, str) else index
+    assert index in plan_of(query(rheumatologist), without=tuple(without)), name
 
 
 @pytest.mark.parametrize(("lookup", "index"), [
