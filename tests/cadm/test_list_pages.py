@@ -74,3 +74,16 @@ def test_api_pages_sorted_by_a_shared_value_show_each_patient_once(rheumatologis
     direction = "DESC" if ordering.startswith("-") else "ASC"
     assert _last_order_key(client, "/api/v1/patients/", {"ordering": ordering}) == (
         f'"cadm_patient"."id" {direction}')
+
+
+def test_api_flags_keep_the_worklist_order_across_pages(rheumatologist, dermatologist, site):
+    """Critical first, then the oldest: the order the view gives its rows, which paging (and
+    `?ordering=`'s tie-breaking) must not replace."""
+    for n in range(9):
+        _flag(PatientFactory(site=site), n)
+    client = token_client(dermatologist)
+    rows = [row for number in (1, 2, 3) for row in client.get(
+        "/api/v1/flags/", {"page_size": 3, "page": number}).json()["results"]]
+    ranks = {"critical": 0, "warning": 1, "info": 2}
+    keys = [(ranks[row["severity"]], row["opened_at"]) for row in rows]
+    assert len(rows) == 9 and keys == sorted(keys)
