@@ -50,8 +50,10 @@ from harness import (  # noqa: E402
     BenchDatabase,
     BenchError,
     Processes,
+    cpu_seconds,
     free_port,
     get,
+    load_average,
     locust_run,
     peak_rss_kib,
     server_version,
@@ -133,13 +135,28 @@ def cohort_step(report: Report, procs: Processes, *, count: int, start: int, tot
                   f"{written.patients} patients, {written.clinical_rows} clinical rows "
                   f"({written.clinical_rows / max(written.patients, 1):.1f} a patient)")
     worker = procs.worker(len(procs.started) + 1, queue)
-    settle, result = measures.cohort_job(as_of=today, timeout=timeout)
+    timed_job(report, f"cohort_job_settle_seconds_{total}", [worker], as_of=today,
+              timeout=timeout)
     measures.vacuum_analyze()
-    report.figure(f"cohort_job_settle_seconds_{total}", settle, _counts(result))
-    steady, result = measures.cohort_job(as_of=today, timeout=timeout)
-    report.figure(f"cohort_job_seconds_one_worker_{total}", steady, _counts(result))
+    steady = timed_job(report, f"cohort_job_seconds_one_worker_{total}", [worker],
+                       as_of=today, timeout=timeout)
     report.figure(f"worker_peak_rss_mib_{total}", peak_rss_kib(worker.pid) / 1024)
     return worker, steady
+
+
+def timed_job(report: Report, name: str, workers: list, *, as_of: date, timeout: float
+              ) -> float:
+    """One cohort job; its note says what it changed, the CPU time each worker used during
+    it, the tasks each received and the machine's load average (a shared machine shows)."""
+    import measures
+
+    cpu = [cpu_seconds(w.pid) for w in workers]
+    tasks = [w.count(" received") for w in workers]
+    seconds, result = measures.cohort_job(as_of=as_of, timeout=timeout)
+    used = ", ".join(f"{w.name} {cpu_seconds(w.pid) - c:.0f} s CPU {w.count(' received') - t} "
+                     f"tasks" for w, c, t in zip(workers, cpu, tasks, strict=True))
+    report.figure(name, seconds, f"{_counts(result)}; {used}; load {load_average()}")
+    return seconds
 
 
 def _counts(result: dict) -> str:
@@ -175,8 +192,8 @@ def run(report: Report, procs: Processes, *, size: int, small: int, queue: str) 
     report.ratio("cohort_rss_10k_vs_1k",
                  report.figures[f"worker_peak_rss_mib_{size}"] / rss_small)
     second = procs.worker(len(procs.started) + 1, queue)
-    two, result = measures.cohort_job(as_of=today, timeout=timeout)
-    report.figure(f"cohort_job_seconds_two_workers_{size}", two, _counts(result))
+    two = timed_job(report, f"cohort_job_seconds_two_workers_{size}", [worker, second],
+                    as_of=today, timeout=timeout)
     report.ratio("cohort_two_workers_vs_one", two / one)
     second.stop()
     worker.stop()
@@ -216,7 +233,7 @@ def run(report: Report, procs: Processes, *, size: int, small: int, queue: str) 
         p95[name] = stats["p95_ms"]
         report.figure(f"p95_ms_{name}", float(stats["p95_ms"]),
                       f"p50 {stats['p50_ms']:.0f} ms, {stats['requests']} requests, "
-                      f"{stats['rps']:.1f}/s")
+                      f"{stats['rps']:.1f}/s; load {load_average()}")
     report.ratio("patient_page_p95_vs_trivial", p95["patient_page"] / p95["trivial"])
     report.ratio("worklist_p95_vs_trivial", p95["worklist"] / p95["trivial"])
 
