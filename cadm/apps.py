@@ -14,10 +14,20 @@ class CadmConfig(AppConfig):
         )
 
         sections._register_core()
+        self._connect_signals()
         # Job kinds register on import; every process (web, worker, beat) needs them.
         from .services import cohort, preview, rulesets  # noqa: F401
 
         self._register_panels()
+
+    def _connect_signals(self) -> None:
+        # At start-up, not when the middleware loads: a login can come first (a command,
+        # the test client's force_login).
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware_sessions import stamp_login
+
+        user_logged_in.connect(stamp_login, dispatch_uid="cadm.middleware_sessions.stamp_login")
 
     def _register_panels(self) -> None:
         # cadm's own patient-page panels go through the same registry as screening's and

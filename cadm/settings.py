@@ -4,6 +4,7 @@ DEBUG defaults to False; a development SECRET_KEY is allowed only with DEBUG on.
 """
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,17 +16,28 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
-
-def _secret_key_from_file() -> str:
-    """SECRET_KEY_FILE (a Docker secret, say), else the checkout's own .secret_key, which
-    `make install` writes with a random key so that commands work on a fresh clone. An empty
-    SECRET_KEY_FILE reads no file."""
-    path = env.str("SECRET_KEY_FILE", default=str(BASE_DIR / ".secret_key"))
-    return Path(path).read_text().strip() if path and Path(path).is_file() else ""
+def _secret(name: str) -> str:
+    """NAME from the environment, else the content of the file NAME_FILE names (a mounted
+    Docker secret). The environment wins, unlike django-environ's FileAwareEnv, so that
+    docker-compose.yml can always mount the file and an operator's environment still decides."""
+    value = env.str(name, default="")
+    path = env.str(f"{name}_FILE", default="")
+    if value or not path:
+        return value
+    try:
+        # A secret file usually ends with a newline, which is no part of the secret.
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}.") from None
 
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_file()
+SECRET_KEY = _secret("SECRET_KEY")
+if not SECRET_KEY and "SECRET_KEY_FILE" not in os.environ:
+    # The checkout's own key, which `make install` writes, so that commands work on a fresh
+    # clone. An empty SECRET_KEY_FILE turns this off.
+    _local_key = BASE_DIR / ".secret_key"
+    SECRET_KEY = _local_key.read_text().strip() if _local_key.is_file() else ""
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is False (or "
@@ -72,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (it logs out) and messages (it says why).
+    "cadm.middleware_sessions.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # After authentication and messages: its page extends base.html, which reads the user.
@@ -104,6 +118,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Shared by every web process with CACHE_URL=redis://... (the API's request counts); in-process
 # memory for a single `make run`.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The password may stay out of DATABASE_URL: DATABASE_PASSWORD or DATABASE_PASSWORD_FILE (the
+# secret file the PostgreSQL container reads too, in docker-compose.yml).
+if _database_password := _secret("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = _database_password
 DATABASES["default"]["ATOMIC_REQUESTS"] = False  # transactions are explicit in services
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits forever for an unreachable server; fail within seconds instead, so pages
@@ -120,15 +138,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account+address after repeated failures; a clinical record system is a target.
+# Sessions (cadm/middleware_sessions.py). A workstation left logged in on a ward is how a record
+# gets read by the wrong person: a session ends after SESSION_IDLE_TIMEOUT_MINUTES without a
+# request, and in any case SESSION_ABSOLUTE_LIFETIME_HOURS after its login. 12 hours is one
+# clinical shift, the longest usual one, without a second login; no session then outlives its
+# shift into the next user's (Django's default is 14 days).
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30)
+SESSION_ABSOLUTE_LIFETIME_HOURS = env.int("SESSION_ABSOLUTE_LIFETIME_HOURS", default=12)
+if SESSION_IDLE_TIMEOUT_MINUTES < 1 or SESSION_ABSOLUTE_LIFETIME_HOURS < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT_MINUTES and SESSION_ABSOLUTE_LIFETIME_HOURS "
+                               "must be at least 1.")
+# Django's own expiry of the cookie and the session row counts from the session's last write,
+# not from the login: the middleware enforces the lifetime, this only bounds stale rows.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME_HOURS * 3600
+# A shared workstation's browser, once closed, no longer presents the session.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Failed logins (django-axes; counted over AXES_COOLOFF_TIME, cadm/login_throttle.py):
+# - one username from one address is locked after AXES_FAILURE_LIMIT failures (guessing one
+#   account's password);
+# - one address is locked for every username after LOGIN_ADDRESS_FAILURE_LIMIT failures,
+#   whatever usernames they named: password spraying (one common password tried across many
+#   usernames) fails once per username, so the per-username count never sees it. Higher than
+#   the first, because a hospital's network address translation may put many honest users
+#   behind one address. Spraying spread over many addresses is not caught by either.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "cadm.login_throttle.LoginThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "cadm.login_throttle.client_address"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -149,10 +194,36 @@ STORAGES = {
     },
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# HTTPS. Defaults are production's (DEBUG off); `make run` (DEBUG on) serves plain HTTP on
+# 127.0.0.1 and gets none of them. `manage.py check --deploy` passes with the defaults.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container's health check asks over plain HTTP from inside (docker-compose.yml).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a proxy that terminates TLS, Django sees plain HTTP: name the header in which the proxy
+# says "https" (e.g. HTTP_X_FORWARDED_PROTO). Opt-in only: the proxy must set or strip that
+# header on every request, or a client could claim HTTPS itself.
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+if _proxy_ssl_header:
+    if not _proxy_ssl_header.startswith("HTTP_"):
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER names a request.META key, e.g. "
+                                   "HTTP_X_FORWARDED_PROTO for X-Forwarded-Proto.")
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https")
+# Proxies in front of the site that append the client's address to X-Forwarded-For: the client
+# is then the address that many places from the right (login and API throttling). 0 (no proxy):
+# REMOTE_ADDR, and an X-Forwarded-For sent by a client is ignored, as it could be forged.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# HSTS: one year, the usual value, once the site is HTTPS only. Subdomains by default: they are
+# names under this site's own host name. Preload is the domain owner's decision (it reaches
+# every browser's built-in list and is slow to undo): opt in with SECURE_HSTS_PRELOAD.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# Page addresses carry patient ids: no other site learns them from a Referer.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # The REST API (cadm/api/): token first, so that a request without credentials gets a 401
@@ -174,6 +245,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "cadm.api.errors.handler",
     "DEFAULT_SCHEMA_CLASS": "cadm.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": False,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": [
         "cadm.api.throttling.AnonThrottle",
         "cadm.api.throttling.UserThrottle",

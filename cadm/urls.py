@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cadm.views import (
+    account,
     account_tokens,
     entry,
     flags,
@@ -64,6 +65,10 @@ urlpatterns = [
     path("fhir/r4/", include("cadm.fhir.urls")),  # POST a Bundle: FHIR import
     # HL7 CDS Hooks at the paths the specification fixes ({baseUrl}/cds-services...).
     path("", include("cadm.cds.urls")),
+    path("account/", account.account, name="account"),
+    path("account/password/", account.PasswordChange.as_view(), name="password-change"),
+    path("account/logout-everywhere/", account.account_logout_everywhere,
+         name="account-logout-everywhere"),
     path("account/tokens/", account_tokens.token_list, name="account-tokens"),
     path("account/tokens/<uuid:public_id>/revoke/", account_tokens.token_revoke,
          name="account-token-revoke"),
