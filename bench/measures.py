@@ -67,17 +67,19 @@ def vacuum_analyze() -> None:
 
 
 def session_cookie(user) -> str:
-    """A logged-in session of `user`, made as django.contrib.auth.login makes it."""
+    """A session of `user` made as a login makes it (django.contrib.auth.login on a new
+    SessionStore: the login signal's receivers stamp it as for a person), saved in the
+    database; the cookie that presents it."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import login
     from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
 
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    request = RequestFactory().get("/accounts/login/", REMOTE_ADDR="127.0.0.1")
+    request.session = SessionStore()
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}"
 
 
 def api_paths(public_id) -> list[str]:

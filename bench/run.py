@@ -117,6 +117,8 @@ def bench_env(url: str, queue: str) -> dict:
             "JOB_RECOVER_ON_WORKER_START": "False", "DEBUG": "False",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
             "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Plain HTTP on the loopback: in production TLS ends at a proxy in front.
+            "SECURE_SSL_REDIRECT": "False",
             "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or tempfile.gettempdir()}
 
 
@@ -269,8 +271,9 @@ def main() -> int:
             env = bench_env(url, queue=name)
             os.environ.update(env)
             step("migrate")
-            subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                           cwd=APP_DIR, env=env, check=True)
+            if subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                              cwd=APP_DIR, env=env).returncode:
+                raise BenchError("migrate failed (its output is above)")
             import django
 
             django.setup()
