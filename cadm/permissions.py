@@ -4,6 +4,13 @@ Deny by default. A view names the permission it needs; a user holds it only thro
 listed here. Patient rows are further limited to the user's sites (`can_access_patient`,
 and `patient_list_for` in selectors). Changing this map is a product decision that needs
 clinical sign-off.
+
+Two roles hold no clinical data (issue 14). A privacy officer reads the audit trail of their
+sites (`AUDIT_VIEW`), patient MRN and name included on those rows, but opens no patient page:
+they answer "who saw this record", they do not care for the patient. Like every user they
+are per site: a hospital group's sites may have different officers, and one officer may hold
+several sites. A site admin manages the accounts of their sites (`USERS_MANAGE`, see
+cadm/services/users.py for why that is a role of its own and which roles it may grant).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ class Role(StrEnum):
     RHEUMATOLOGIST = "rheumatologist"
     DERMATOLOGIST = "dermatologist"
     RULES_ADMIN = "rules_admin"
+    PRIVACY_OFFICER = "privacy_officer"
+    SITE_ADMIN = "site_admin"
 
 
 class Perm(StrEnum):
@@ -31,6 +40,8 @@ class Perm(StrEnum):
     SUBTYPE_DECIDE = "subtype.decide"
     RULESET_MANAGE = "ruleset.manage"
     COHORT_AGGREGATE_VIEW = "cohort.aggregate.view"
+    AUDIT_VIEW = "audit.view"
+    USERS_MANAGE = "users.manage"
 
 
 DESCRIPTIONS: dict[Perm, str] = {
@@ -43,6 +54,9 @@ DESCRIPTIONS: dict[Perm, str] = {
     Perm.SUBTYPE_DECIDE: "Accept or reject a suggested reclassification of the subtype",
     Perm.RULESET_MANAGE: "Draft, preview, approve and activate rule-set versions",
     Perm.COHORT_AGGREGATE_VIEW: "See counts across the cohort, without patient identities",
+    Perm.AUDIT_VIEW: "Read the audit trail of one's sites and a patient's access report",
+    Perm.USERS_MANAGE: "Create accounts of one's sites, change their role and sites, "
+                       "deactivate them",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -59,6 +73,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.DERMATOLOGIST: frozenset({Perm.PATIENT_VIEW, Perm.SKIN_RECORD, Perm.FLAG_REVIEW}),
     Role.RULES_ADMIN: frozenset({Perm.RULESET_MANAGE, Perm.COHORT_AGGREGATE_VIEW}),
+    Role.PRIVACY_OFFICER: frozenset({Perm.AUDIT_VIEW}),
+    Role.SITE_ADMIN: frozenset({Perm.USERS_MANAGE}),
 }
 
 
