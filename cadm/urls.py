@@ -5,6 +5,7 @@ from django.urls import include, path
 from cadm.views import (
     account,
     account_tokens,
+    audit_trail,
     entry,
     flags,
     health,
@@ -14,6 +15,7 @@ from cadm.views import (
     patients,
     ruleset_activation,
     rulesets,
+    users,
     visits,
 )
 
@@ -72,5 +74,21 @@ urlpatterns = [
     path("account/tokens/", account_tokens.token_list, name="account-tokens"),
     path("account/tokens/<uuid:public_id>/revoke/", account_tokens.token_revoke,
          name="account-token-revoke"),
+    # The privacy officer's trail: filters are POSTed, pages carry only ?f=<token>.
+    path("audit/", audit_trail.trail, name="audit-trail"),
+    path("audit/export/", audit_trail.trail_export, name="audit-export"),
+    path("audit/report/", audit_trail.access_report_page, name="audit-report"),
+    path("users/", users.user_list, name="user-list"),
+    path("users/new/", users.user_new, name="user-new"),
+    path("users/<int:pk>/", users.user_detail, name="user-detail"),
+    path("users/<int:pk>/role/", users.user_change, {"what": "role"}, name="user-role"),
+    path("users/<int:pk>/sites/", users.user_change, {"what": "sites"}, name="user-sites"),
+    path("users/<int:pk>/deactivate/", users.user_active, {"action": "deactivate"},
+         name="user-deactivate"),
+    path("users/<int:pk>/reactivate/", users.user_active, {"action": "reactivate"},
+         name="user-reactivate"),
+    path("users/<int:pk>/password-link/", users.user_password_link, name="user-password-link"),
+    path("accounts/set-password/<uidb64>/<token>/", users.user_set_password,
+         name="user-set-password"),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,8 @@ USERS = {
     "rheum_south": ("rheumatologist", {"south"}), "derm_south": ("dermatologist", {"south"}),
     "ruleadmin": ("rules_admin", {"north", "south"}),
     "ruleadmin2": ("rules_admin", {"north", "south"}),
+    "privacy": ("privacy_officer", {"north", "south"}),
+    "siteadmin": ("site_admin", {"north"}),
 }
 
 COHORT = demo_cohort(today=TODAY)

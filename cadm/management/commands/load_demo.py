@@ -36,6 +36,9 @@ DEMO_USERS = (
     DemoUser("derm_south", "Casimir", "Lindqvale", "dermatologist", ("south",)),
     DemoUser("ruleadmin", "Ottilie", "Fernsby", "rules_admin", ("north", "south")),
     DemoUser("ruleadmin2", "Benedikt", "Harrowgate", "rules_admin", ("north", "south")),
+    # No clinical data: the audit trail of both sites, and the accounts of North.
+    DemoUser("privacy", "Rosalind", "Achterberg", "privacy_officer", ("north", "south")),
+    DemoUser("siteadmin", "Florian", "Quenneville", "site_admin", ("north",)),
 )
 
 
