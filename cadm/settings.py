@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "csp",
     "cadm",
     "cadm.api",
     "monitoring",
@@ -75,7 +77,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # High, before anything that answers on its own: CORS preflights for /cds-services only.
     "corsheaders.middleware.CorsMiddleware",
+    # Outside WhiteNoise, so that static files carry them too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Inside WhiteNoise: static files stay cacheable; every other response is no-store.
+    "cadm.middleware_cache.NoStoreMiddleware",
     "cadm.middleware.RefuseNulMiddleware",  # before any view or session reads a parameter
     # Outside session and authentication: their database errors must reach it (a 503).
     "cadm.middleware_faults.DatabaseUnreachableMiddleware",
@@ -86,7 +93,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication (it logs out) and messages (it says why).
     "cadm.middleware_sessions.SessionLimitsMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # After authentication and messages: its page extends base.html, which reads the user.
     "cadm.middleware_rulesets.NoActiveRuleSetMiddleware",
@@ -225,6 +231,25 @@ SESSION_COOKIE_HTTPONLY = True
 # Page addresses carry patient ids: no other site learns them from a Referer.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). No inline script and no inline style anywhere: every
+# script and stylesheet is a static file of this site, so markup injected into a page (a
+# stored field that escaped escaping) cannot run script or restyle the page. Swagger UI at
+# /api/docs/ is served from drf-spectacular-sidecar's static files, its start script from
+# its own URL (SpectacularSwaggerSplitView). data: images: Swagger UI's stylesheet draws its
+# icons as data: URLs. No nonce is needed, so none is issued.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # The REST API (cadm/api/): token first, so that a request without credentials gets a 401
 # with `WWW-Authenticate: Token`; the session (CSRF enforced) serves the browser and the docs.
