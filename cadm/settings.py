@@ -49,7 +49,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose site asks OTP_REQUIRED_ROLES for their second factor.
+    "cadm.otp_admin.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +67,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "cadm",
     "cadm.api",
@@ -90,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the admin asks it
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication (it logs out) and messages (it says why).
     "cadm.middleware_sessions.SessionLimitsMiddleware",
@@ -250,6 +255,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Second factor (django-otp; cadm/second_factor.py). A user may enrol a TOTP app from their
+# account page; from then on the login asks for its code (or a recovery code) after the
+# password. The roles named here (group names, e.g. "rules_admin,privacy_officer") must enrol:
+# after the password they can only enrol, and the admin site refuses them unverified.
+# Empty: optional for everyone.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = "CADM decision support"  # the name authenticator apps show
+# Throttling of code attempts, per device: after n failures in a row the next attempt waits
+# factor x 2^(n-1) seconds (django-otp's default factor is 1; 0 would turn throttling off).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# A superuser reading devices in the admin does not see their secret keys.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The REST API (cadm/api/): token first, so that a request without credentials gets a 401
 # with `WWW-Authenticate: Token`; the session (CSRF enforced) serves the browser and the docs.

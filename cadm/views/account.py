@@ -1,5 +1,5 @@
-"""The logged-in user's own account: this session's limits, password change, and logging out
-everywhere (cadm/logout_everywhere.py)."""
+"""The logged-in user's own account: this session's limits, password change, the second
+factor (cadm/views/otp.py), and logging out everywhere (cadm/logout_everywhere.py)."""
 
 from datetime import UTC, datetime
 
@@ -15,7 +15,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cadm import second_factor
 from cadm.api.models import ApiToken
+from cadm.forms.otp import CodeForm
 from cadm.logout_everywhere import logout_everywhere
 from cadm.middleware_sessions import STARTED
 from cadm.services.audit import audit_record
@@ -30,6 +32,12 @@ def account(request):
         "idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "lifetime_hours": settings.SESSION_ABSOLUTE_LIFETIME_HOURS,
         "token_count": ApiToken.objects.filter(user=request.user).count(),
+        "otp": {
+            "authenticator": second_factor.authenticator(request.user),
+            "recovery_left": second_factor.recovery_codes_left(request.user),
+            "required": second_factor.required_for(request.user),
+            "remove_form": CodeForm(request.user, auto_id="remove_%s", autofocus=False),
+        },
     })
 
 
