@@ -3,6 +3,7 @@ account, its role, sites and active state, a new set-password link; and the page
 person sets their password from that link. Every change goes through cadm.services.users,
 which checks the actor's right and sites again and writes the audit row."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
 from django.core.exceptions import ValidationError
@@ -45,7 +46,12 @@ def _link_page(request, user, path, *, created: bool):
     """The one time the link is shown: in this response, never in a URL, a message or the
     session."""
     return render(request, "cadm/users/link.html", {
-        "account": user, "link": request.build_absolute_uri(path), "created": created})
+        "account": user, "link": request.build_absolute_uri(path), "created": created,
+        "lasts": _lasts(settings.PASSWORD_RESET_TIMEOUT)})
+
+
+def _lasts(seconds: int) -> str:
+    return f"{seconds // 86400} days" if seconds >= 2 * 86400 else f"{seconds // 3600} hours"
 
 
 @never_cache

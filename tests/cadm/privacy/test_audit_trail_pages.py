@@ -284,3 +284,22 @@ def test_the_menu_links_the_trail_for_privacy_officers_only(privacy_client, rheu
     rheum.force_login(rheumatologist)
     flags = rheum.get(reverse("worklist")).content.decode()
     assert f'href="{TRAIL}"' not in flags and f'href="{REPORT}"' not in flags
+
+
+def test_a_trail_page_costs_the_same_queries_for_few_or_many_patients(privacy_client, site,
+                                                                      rheumatologist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        privacy_client.get(TRAIL)  # the session's first write is not what is measured
+        with CaptureQueriesContext(connection) as captured:
+            assert privacy_client.get(TRAIL).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        patient_view_log(actor=rheumatologist, patient=PatientFactory(site=site))
+    few = queries()
+    for _ in range(60):
+        patient_view_log(actor=rheumatologist, patient=PatientFactory(site=site))
+    assert queries() == few

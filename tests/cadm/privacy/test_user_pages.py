@@ -54,6 +54,7 @@ def test_create_shows_the_link_once_and_it_works_once(admin_client_site, site, c
     link = link_of(response)
     user = User.objects.get(username="newrheum")
     assert roles_of(user) == {Role.RHEUMATOLOGIST}
+    assert "for 3 days at most" in response.content.decode()
     assert link not in str(list(AuditEvent.objects.values_list("detail", flat=True)))
     # The list page, and the account's page, never show it again.
     assert link not in admin_client_site.get(reverse("user-list")).content.decode()
@@ -178,3 +179,18 @@ def test_the_menu_links_users_for_site_admins_only(admin_client_site, rheumatolo
     rheum = Client()
     rheum.force_login(rheumatologist)
     assert 'href="/users/"' not in rheum.get(reverse("worklist")).content.decode()
+
+
+def test_the_user_list_costs_the_same_queries_for_few_or_many(admin_client_site, site):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client_site.get(reverse("user-list")).status_code == 200
+        return len(captured)
+
+    UserFactory.create_batch(3, role="dermatologist", sites=[site])
+    few = queries()
+    UserFactory.create_batch(40, role="rheumatologist", sites=[site])
+    assert queries() == few
