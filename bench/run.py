@@ -133,7 +133,7 @@ def cohort_step(report: Report, procs: Processes, *, count: int, start: int, tot
     written = cohort_data.cohort_write(count, start=start, today=today, sites=sites,
                                        actors=actors)
     measures.vacuum_analyze()
-    report.figure(f"cohort_generation_seconds_{count}", time.perf_counter() - began,
+    report.figure(f"cohort_generation_seconds_to_{total}", time.perf_counter() - began,
                   f"{written.patients} patients, {written.clinical_rows} clinical rows "
                   f"({written.clinical_rows / max(written.patients, 1):.1f} a patient)")
     worker = procs.worker(len(procs.started) + 1, queue)
