@@ -194,3 +194,24 @@ def test_the_user_list_costs_the_same_queries_for_few_or_many(admin_client_site,
     few = queries()
     UserFactory.create_batch(40, role="rheumatologist", sites=[site])
     assert queries() == few
+
+
+def test_the_django_admins_creations_and_deletions_are_audited(client, site):
+    root = UserFactory(username="root", sites=[site])
+    root.is_superuser = root.is_staff = True
+    root.save()
+    client.force_login(root)
+    response = client.post(reverse("admin:cadm_user_add"), {
+        "username": "temp", "password1": "violet-heliotrope-9", "password2":
+        "violet-heliotrope-9", "usable_password": "true"})
+    assert response.status_code == 302
+    temp = User.objects.get(username="temp")
+    created = AuditEvent.objects.get(action="user.create")
+    assert (created.actor, created.target_id, created.detail) == (
+        root, str(temp.pk), {"username": "temp", "via": "admin", "role": "", "sites": [],
+                             "fields": []})
+    response = client.post(reverse("admin:cadm_user_delete", args=[temp.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not User.objects.filter(username="temp").exists()
+    deleted = AuditEvent.objects.get(action="user.delete")
+    assert (deleted.actor, deleted.target_id, deleted.detail) == (
+        root, str(temp.pk), {"username": "temp", "via": "admin", "from": [], "sites": []})
