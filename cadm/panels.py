@@ -26,10 +26,13 @@ class PatientPanel:
 
 
 _panels: dict[str, PatientPanel] = {}
-# (patient, evaluation, ruleset) -> None, inside the evaluation's transaction.
+# (patient, evaluation, ruleset, facts) -> None, inside the evaluation's transaction; `facts`:
+# the cadm.rules.facts.PatientFacts the evaluation read, for a hook that needs more than the
+# evaluation's outcome (None when a caller has none: the hook reads them).
 _after_evaluation: dict[str, Callable[..., None]] = {}
-# The same for a chunk of the cohort: (pairs=[(patient, evaluation)], ruleset) -> None, a
-# fixed number of queries for the chunk when nothing changed (cadm.services.cohort_evaluation).
+# The same for a chunk of the cohort: (pairs=[(patient, evaluation)], ruleset, facts={patient
+# id: facts}) -> None, a fixed number of queries for the chunk when nothing changed
+# (cadm.services.cohort_evaluation).
 _after_evaluation_batch: dict[str, Callable[..., None]] = {}
 # patient -> dict of cadm.rules.facts.PatientInfo fields held by another app (one query).
 _fact_providers: dict[str, Callable[..., dict]] = {}
@@ -62,9 +65,10 @@ def after_evaluation_batch_hooks() -> list[Callable[..., None]]:
 
 
 def _one_by_one(hook: Callable[..., None]) -> Callable[..., None]:
-    def batch(*, pairs, ruleset) -> None:
+    def batch(*, pairs, ruleset, facts=None) -> None:
         for patient, evaluation in pairs:
-            hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
+            hook(patient=patient, evaluation=evaluation, ruleset=ruleset,
+                 facts=None if facts is None else facts.get(patient.pk))
     return batch
 
 

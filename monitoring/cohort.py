@@ -1,10 +1,14 @@
 """Reads of the lung cohort page: anti-MDA5 patients by PFT schedule, and patients with
 progression in the last `lung.decline_window_days`, each list a page at a time.
 
-Which rows a list has, and their order, are the rules' (the engine's schedule, the decline
-table): they are decided in Python for the whole cohort, from narrow values (dates and
-measures, never model instances). Only the rows of the pages shown become full rows, with
-their patients read by id. A fixed number of queries, whatever the cohort's size.
+Which patients a list has, and their order, come from each patient's LungStatus: the keys
+(dates) the evaluation stores (monitoring.schedule.CohortKeys, kept by monitoring.lung_status),
+compared in SQL with the page's day, so the database pages both lists. Only the rows of the
+pages shown become full rows (the engine's schedule, the decline table), from those patients'
+results. A fixed number of queries, and about the same time, whatever the cohort's size.
+
+Patients whose row has not been evaluated yet (as_of empty: present before the rows existed,
+until the daily sweep or a change to their record) are on neither list: the page counts them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import DateField, Exists, Func, OuterRef, Q
+from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import LessThan
 
 from cadm.models import AutoantibodyResult, Patient, RecordStatus, Site
 from cadm.rules import facts as rf
@@ -24,7 +30,7 @@ from cadm.selectors.patients import patient_list_for
 from cadm.selectors.rulesets import ruleset_active
 
 from . import schedule as sch
-from .models import HrctStudy, PpfAssessment, PulmonaryFunctionTest
+from .models import HrctStudy, LungStatus, PpfAssessment, PulmonaryFunctionTest
 from .sections import hrct_fact, pft_fact
 
 PAGE_SIZE = 50
@@ -33,7 +39,7 @@ PAGE_SIZE = 50
 @dataclass(frozen=True)
 class Mda5Row:
     patient: Patient
-    first_positive_on: date
+    first_positive_on: date | None
     last_pft: date | None
     days_since_pft: int | None
     schedule: sch.ScheduleView
@@ -47,9 +53,9 @@ class ProgressionRow:
     mda5_positive: bool
 
     @property
-    def latest_on(self) -> date:
-        return max(d for d in (self.decline.later.date if self.decline else None,
-                               self.imaging_on) if d)
+    def latest_on(self) -> date | None:
+        return max((d for d in (self.decline.later.date if self.decline else None,
+                                self.imaging_on) if d), default=None)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,62 @@ class LungCohort:
     mda5: Page  # of Mda5Row
     progression: Page  # of ProgressionRow
     since: date
+    not_evaluated: int  # patients of the scope whose LungStatus awaits its first evaluation
 
 
-def _values(model, *fields, **filters) -> dict[int, list]:
-    """Final rows' fields as named tuples, by patient (in the query's order)."""
-    rows = (model.objects.filter(**filters).exclude(status=RecordStatus.ENTERED_IN_ERROR)
+def pft_overdue(day: date) -> Case:
+    """sch.pft_overdue_on(the patient's LungStatus, day), in SQL, on Patient."""
+    due = Case(When(lung_status__early_until__lt=day,
+                    then=F("lung_status__next_pft_due_after_early")),
+               default=F("lung_status__next_pft_due"))
+    return Case(When(Q(lung_status__pft_schedule=False) | Q(lung_status__last_pft__isnull=True),
+                     then=Value(True)),
+                When(LessThan(due, Value(day)), then=Value(True)),
+                default=Value(False), output_field=BooleanField())
+
+
+def mda5_list(scope, day: date):
+    """Anti-MDA5 positive patients: overdue (or without a baseline) first; then without a PFT,
+    then the longest since the last PFT; then by name."""
+    return (scope.filter(lung_status__mda5_positive=True)
+            .select_related("site", "lung_status")
+            .annotate(pft_overdue=pft_overdue(day))
+            .order_by(F("pft_overdue").desc(), F("lung_status__last_pft").asc(nulls_first=True),
+                      "family_name", "id"))
+
+
+def _judged(since: date, day: date):
+    """Clinicians' judgements of radiological progression in the window."""
+    return (PpfAssessment.objects.filter(radiological_progression=True, observed_on__gte=since,
+                                         observed_on__lte=day)
+            .exclude(status=RecordStatus.ENTERED_IN_ERROR))
+
+
+def progression_list(scope, since: date, day: date):
+    """Patients with a PPF 2022 decline (sch.decline_on_within) or a judgement of radiological
+    progression in the window: anti-MDA5 positive first, then the newest progression first,
+    then by name. Found from the two windows (index ranges), not from the whole scope."""
+    declined = Q(lung_status__ppf_decline_on__gte=since, lung_status__ppf_decline_on__lte=day)
+    members = (LungStatus.objects.filter(ppf_decline_on__gte=since, ppf_decline_on__lte=day)
+               .order_by().values("patient_id")
+               .union(_judged(since, day).order_by().values("patient_id")))
+    judged_on = (_judged(since, day).filter(patient_id=OuterRef("pk"))
+                 .order_by("-observed_on").values("observed_on")[:1])
+    return (scope.filter(pk__in=members)
+            .select_related("site", "lung_status")
+            .annotate(decline_on=Case(When(declined, then=F("lung_status__ppf_decline_on"))),
+                      imaging_on=Subquery(judged_on),
+                      mda5=Coalesce(F("lung_status__mda5_positive"), Value(False)))
+            # Either date may be missing: GREATEST skips a NULL in PostgreSQL, not in SQLite.
+            .annotate(latest_on=Greatest(Coalesce("decline_on", "imaging_on"),
+                                         Coalesce("imaging_on", "decline_on")))
+            .order_by(F("mda5").desc(), F("latest_on").desc(), "family_name", "id"))
+
+
+def _values(model, ids, *fields, **filters) -> dict[int, list]:
+    """Current rows' fields as named tuples, by patient, oldest first."""
+    rows = (model.objects.filter(patient_id__in=ids, **filters)
+            .exclude(status=RecordStatus.ENTERED_IN_ERROR)
             .order_by("patient_id", "observed_on", "created_at", "pk")
             .values_list("patient_id", *fields, named=True))
     grouped: dict[int, list] = defaultdict(list)
@@ -72,137 +129,43 @@ def _values(model, *fields, **filters) -> dict[int, list]:
 
 PFT_FIELDS = ("observed_on", "fvc_pct_predicted", "dlco_pct_predicted", "fvc_l")
 HRCT_FIELDS = ("observed_on", "ild", "findings", "extent_score")
-# What the orders need of a patient (a name; dates for the engine's facts), read with the
-# rows that put them on a list rather than by a list of ids.
-PEOPLE_FIELDS = ("patient__family_name", "patient__sex", "patient__birth_date",
-                 "patient__skin_onset_date", "patient__diagnosis_date")
+ANTIBODY_FIELDS = ("observed_on", "antibody", "result", "method", "grade")
 
 
+def _lung_facts(patients: list[Patient], day: date) -> dict[int, rf.PatientFacts]:
+    """What the schedule and the decline table read of the shown patients (their anti-MDA5
+    results, PFTs and HRCTs), up to `day`: three queries for the page."""
+    ids = [p.pk for p in patients]
+    if not ids:
+        return {}
+    antibodies = _values(AutoantibodyResult, ids, *ANTIBODY_FIELDS, antibody="mda5")
+    pfts = _values(PulmonaryFunctionTest, ids, *PFT_FIELDS)
+    hrcts = _values(HrctStudy, ids, *HRCT_FIELDS)
+    return {p.pk: rf.PatientFacts(
+        patient=rf.PatientInfo(sex=p.sex, birth_date=p.birth_date,
+                               skin_onset_date=p.skin_onset_date,
+                               diagnosis_date=p.diagnosis_date),
+        antibodies=tuple(rf.AntibodyFact(r.observed_on, r.antibody, r.result, r.method,
+                                         r.grade) for r in antibodies[p.pk]),
+        pft=tuple(pft_fact(r) for r in pfts[p.pk]),
+        hrct=tuple(hrct_fact(r) for r in hrcts[p.pk])).up_to(day) for p in patients}
 
 
-def _mda5_positive(scope) -> dict[int, list]:
-    """Patients whose latest anti-MDA5 result is positive, with their anti-MDA5 results."""
-    results = _values(AutoantibodyResult, "antibody", "result", "method", "grade",
-                      "observed_on", *PEOPLE_FIELDS, patient__in=scope, antibody="mda5")
-    return {pid: rows for pid, rows in results.items() if rows[-1].result == "positive"}
+def _mda5_row(patient: Patient, facts: rf.PatientFacts, params: dict, day: date) -> Mda5Row:
+    """The engine's own schedule (lung.surveillance) for the day, explained."""
+    first = first_positive(facts, "mda5")
+    view = sch.schedule_view(lung_rules.surveillance(facts, params, day), params, day,
+                             mda5_first_positive=first.date if first else None,
+                             mda5_positive=True)
+    last = facts.pft[-1].date if facts.pft else None
+    return Mda5Row(patient, first.date if first else None, last,
+                   (day - last).days if last else None, view)
 
 
-@dataclass(frozen=True)
-class _Ranked:
-    """A row of a list before its patient is read: what orders it and what it shows."""
-
-    key: tuple
-    patient_id: int
-    shown: tuple
-
-
-def _info(row) -> rf.PatientInfo:
-    return rf.PatientInfo(sex=row.patient__sex, birth_date=row.patient__birth_date,
-                          skin_onset_date=row.patient__skin_onset_date,
-                          diagnosis_date=row.patient__diagnosis_date)
-
-
-def _mda5_ranked(positive: dict, params: dict, as_of: date) -> list[_Ranked]:
-    """Anti-MDA5 positive patients with the engine's own schedule (lung.surveillance), built
-    from their anti-MDA5 results, PFTs and HRCTs. Overdue (or without a baseline) first; then
-    the longest since the last PFT first."""
-    pfts = _values(PulmonaryFunctionTest, *PFT_FIELDS, patient_id__in=list(positive))
-    hrcts = _values(HrctStudy, *HRCT_FIELDS, patient_id__in=list(positive))
-    ranked = []
-    for pid, rows in positive.items():
-        antibodies = tuple(rf.AntibodyFact(r.observed_on, r.antibody, r.result, r.method,
-                                           r.grade) for r in rows)
-        facts = rf.PatientFacts(patient=_info(rows[0]), antibodies=antibodies,
-                                pft=tuple(pft_fact(r) for r in pfts[pid]),
-                                hrct=tuple(hrct_fact(r) for r in hrcts[pid])).up_to(as_of)
-        first = first_positive(facts, "mda5")
-        if first is None:  # the only positive result is dated after today
-            continue
-        view = sch.schedule_view(lung_rules.surveillance(facts, params, as_of), params, as_of,
-                                 mda5_first_positive=first.date, mda5_positive=True)
-        last = facts.pft[-1].date if facts.pft else None
-        days = (as_of - last).days if last else None
-        key = (not view.overdue, last is not None, -(days or 0), rows[0].patient__family_name,
-               pid)
-        ranked.append(_Ranked(key, pid, (first.date, last, days, view)))
-    return sorted(ranked, key=lambda r: r.key)
-
-
-class DaysBefore(Func):
-    """The date `days` days before a date column, as a date (PostgreSQL and SQLite)."""
-
-    output_field = DateField()
-
-    def __init__(self, expression, days: int):
-        super().__init__(expression)
-        self.days = int(days)
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection,
-                              template=f"(%(expressions)s - {self.days})", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection,
-                              template=f"date(%(expressions)s, '-{self.days} days')", **extra)
-
-
-# Points below the PPF 2022 thresholds that still make a pair a candidate: the database only
-# narrows the patients down, the decline table (Python, the page's own rules) decides, so
-# decimals read as floats (SQLite) can never drop a pair the rules would keep.
-CANDIDATE_MARGIN = 1
-
-
-def _decline_candidates(scope, params: dict, as_of: date, since: date):
-    """Ids of the patients with a PFT in the window and an earlier one, up to a window before
-    it, higher by nearly the PPF 2022 FVC or DLCO fall: a superset of those the decline table
-    finds, so that only they are read and compared."""
-    days = params["lung.decline_window_days"]
-    higher = (Q(fvc_pct_predicted__gte=OuterRef("fvc_pct_predicted")
-                + (params["lung.fvc_decline_points"] - CANDIDATE_MARGIN))
-              | Q(dlco_pct_predicted__gte=OuterRef("dlco_pct_predicted")
-                  + (params["lung.dlco_decline_points"] - CANDIDATE_MARGIN)))
-    earlier = (PulmonaryFunctionTest.objects
-               .filter(higher, patient_id=OuterRef("patient_id"),
-                       observed_on__lt=OuterRef("observed_on"),
-                       observed_on__gte=DaysBefore(OuterRef("observed_on"), days))
-               .exclude(status=RecordStatus.ENTERED_IN_ERROR))
-    return (PulmonaryFunctionTest.objects
-            .filter(Exists(earlier), patient__in=scope, observed_on__gte=since,
-                    observed_on__lte=as_of)
-            .exclude(status=RecordStatus.ENTERED_IN_ERROR).values("patient_id"))
-
-
-def _progression_found(scope, params: dict, as_of: date, since: date) -> dict[int, tuple]:
-    """Patient id -> (newest PFT decline meeting PPF 2022 physiology, last judgement of
-    radiological progression), either possibly None: PFT pairs whose later test is in the
-    window (and so the earlier one up to a window before it), and clinicians' judgements in
-    the window."""
-    window = timedelta(days=params["lung.decline_window_days"])
-    pfts = _values(PulmonaryFunctionTest, *PFT_FIELDS, "patient__family_name",
-                   patient__in=_decline_candidates(scope, params, as_of, since),
-                   observed_on__gte=since - window, observed_on__lte=as_of)
-    imaging = _values(PpfAssessment, "observed_on", "patient__family_name",
-                      patient__in=scope, observed_on__gte=since, observed_on__lte=as_of,
-                      radiological_progression=True)
-    found = {}
-    for pid in set(pfts) | set(imaging):
-        hits = [r for r in sch.decline_table((pft_fact(p) for p in pfts[pid]), params)
-                if r.earlier and r.later.date >= since and r.ppf_physiological]
-        judged = imaging[pid][-1].observed_on if imaging[pid] else None
-        if hits or judged:
-            name = (pfts[pid] or imaging[pid])[0].patient__family_name
-            found[pid] = (hits[0] if hits else None, judged, name)
-    return found
-
-
-def _progression_ranked(found: dict, positive: dict) -> list[_Ranked]:
-    """Anti-MDA5 positive patients first, then the newest progression first."""
-    ranked = []
-    for pid, (decline, judged, name) in found.items():
-        latest = max(d for d in (decline.later.date if decline else None, judged) if d)
-        key = (pid not in positive, -latest.toordinal(), name, pid)
-        ranked.append(_Ranked(key, pid, (decline, judged, pid in positive)))
-    return sorted(ranked, key=lambda r: r.key)
+def _progression_row(patient: Patient, facts: rf.PatientFacts, params: dict,
+                     since: date) -> ProgressionRow:
+    return ProgressionRow(patient, sch.ppf_decline(facts.pft, params, since),
+                          patient.imaging_on, patient.mda5)
 
 
 def lung_cohort_for(*, user, site: Site | None, as_of: date, mda5_page=None,
@@ -213,18 +176,15 @@ def lung_cohort_for(*, user, site: Site | None, as_of: date, mda5_page=None,
     scope = patient_list_for(user=user)
     if site:
         scope = scope.filter(site=site)
-    scope = scope.order_by()
-
-    positive = _mda5_positive(scope.values("pk"))
     since = as_of - timedelta(days=params["lung.decline_window_days"])
-    found = _progression_found(scope.values("pk"), params, as_of, since)
-    mda5 = Paginator(_mda5_ranked(positive, params, as_of), PAGE_SIZE).get_page(mda5_page)
-    progression = Paginator(_progression_ranked(found, positive),
+    mda5 = Paginator(mda5_list(scope, as_of), PAGE_SIZE).get_page(mda5_page)
+    progression = Paginator(progression_list(scope, since, as_of),
                             PAGE_SIZE).get_page(progression_page)
-    # Only the rows shown become full rows: their patients (with their site), in one query.
-    shown = {r.patient_id for r in (*mda5, *progression)}
-    patients = scope.filter(pk__in=list(shown)).select_related("site").in_bulk()
-    mda5.object_list = [Mda5Row(patients[r.patient_id], *r.shown) for r in mda5]
-    progression.object_list = [ProgressionRow(patients[r.patient_id], *r.shown)
-                               for r in progression]
-    return LungCohort(mda5, progression, since)
+    shown = list({p.pk: p for p in (*mda5, *progression)}.values())
+    facts = _lung_facts(shown, as_of)
+    mda5.object_list = [_mda5_row(p, facts[p.pk], params, as_of) for p in mda5]
+    progression.object_list = [_progression_row(p, facts[p.pk], params, since)
+                               for p in progression]
+    not_evaluated = LungStatus.objects.filter(
+        as_of__isnull=True, patient__in=scope.order_by().values("pk")).count()
+    return LungCohort(mda5, progression, since, not_evaluated)

@@ -62,3 +62,48 @@ class PpfAssessment(ClinicalRecord):
 
     class Meta(ClinicalRecord.Meta):
         verbose_name = "PPF assessment"
+        # The lung cohort's progression list: the year's judgements of the whole cohort.
+        indexes = [*ClinicalRecord.Meta.indexes,
+                   models.Index(fields=["observed_on"],
+                                condition=models.Q(radiological_progression=True),
+                                name="ppf_radiological_on")]
+
+
+class LungStatus(models.Model):
+    """What the lung cohort page filters and orders its two lists on, per patient
+    (monitoring.schedule.CohortKeys): written by the patient's evaluation when it changes
+    (monitoring.lung_status), so that the page pages in SQL instead of running the schedule
+    and the decline table for every patient of the cohort."""
+
+    patient = models.OneToOneField("cadm.Patient", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="lung_status")
+    as_of = models.DateField(
+        null=True, help_text="Day of the evaluation that last changed these values; empty: "
+                             "not evaluated since the row was added (migration 0005).")
+    mda5_positive = models.BooleanField(default=False)
+    mda5_first_positive = models.DateField(null=True)
+    pft_schedule = models.BooleanField(default=False, help_text="The lung schedule applies.")
+    last_pft = models.DateField(null=True)
+    next_pft_due = models.DateField(null=True)
+    early_until = models.DateField(null=True)
+    next_pft_due_after_early = models.DateField(null=True)
+    ppf_decline_on = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = "lung status"
+        verbose_name_plural = "lung statuses"
+        indexes = [
+            # The anti-MDA5 list: its members only (a few in ten of a cohort).
+            models.Index(fields=["patient"], condition=models.Q(mda5_positive=True),
+                         name="lung_status_mda5"),
+            # The progression list: the year's window, a range of dates.
+            models.Index(fields=["ppf_decline_on"],
+                         condition=models.Q(ppf_decline_on__isnull=False),
+                         name="lung_status_decline"),
+            # The page's count of patients not evaluated yet: none once the sweep has run.
+            models.Index(fields=["patient"], condition=models.Q(as_of__isnull=True),
+                         name="lung_status_unevaluated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lung status of patient {self.patient_id}"

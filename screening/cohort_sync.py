@@ -41,8 +41,10 @@ def plan_in_line(plan: ScreeningPlan | None, evaluation: Evaluation) -> bool:
                == item_refreshed(items[p.key], p) for p in diff.keep)
 
 
-def screening_plans_sync(*, pairs: list[tuple], ruleset: RuleSetVersion) -> None:
-    """`screening_plan_sync` for each (patient, evaluation) whose plan would change."""
+def screening_plans_sync(*, pairs: list[tuple], ruleset: RuleSetVersion,
+                         facts=None) -> None:
+    """`screening_plan_sync` for each (patient, evaluation) whose plan would change. `facts`
+    (the after-evaluation hooks' keyword): unused, the evaluations say it all."""
     plans = {plan.patient_id: plan for plan in ScreeningPlan.objects.filter(
         patient_id__in=[patient.pk for patient, _ in pairs]).prefetch_related(
         "items__components")}

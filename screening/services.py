@@ -63,10 +63,11 @@ def plan_restratified(plan: ScreeningPlan, evaluation: Evaluation) -> bool:
 
 
 def screening_plan_sync(*, patient: Patient, evaluation: Evaluation,
-                        ruleset: RuleSetVersion) -> ScreeningPlan | None:
+                        ruleset: RuleSetVersion, facts=None) -> ScreeningPlan | None:
     """Bring the plan in line with the evaluation: new items added with their dates, statuses
     refreshed, items dropped only when no work was recorded on them; a tier change is
-    explained in the plan's events. Idempotent. Runs inside the evaluation's transaction."""
+    explained in the plan's events. Idempotent. Runs inside the evaluation's transaction.
+    `facts` (the after-evaluation hooks' keyword): unused, the evaluation says it all."""
     risk = evaluation.cancer_risk
     plan = ScreeningPlan.objects.filter(patient=patient).first()
     if plan is None and risk.tier == "not_applicable":

@@ -111,18 +111,18 @@ def cohort_reevaluate(ids: list[int], *, as_of: date, ruleset: RuleSetVersion,
         stored.append((patient, evaluation))
     firings_record_many(fired={p.pk: [f.code for f in e.flags] for p, e in stored},
                         ruleset=ruleset, as_of=as_of, now=timezone.now())
-    _after_evaluation(stored, ruleset, outcome)
+    _after_evaluation(stored, ruleset, outcome, facts)
     return outcome
 
 
 def _after_evaluation(stored: list[tuple[Patient, Evaluation]], ruleset: RuleSetVersion,
-                      outcome: ChunkOutcome) -> None:
+                      outcome: ChunkOutcome, facts: dict) -> None:
     """The hooks in their batch form; if one fails, each patient again on its own, so that
     only the patient at fault is reported."""
     try:
         with transaction.atomic():
             for batch in after_evaluation_batch_hooks():
-                batch(pairs=stored, ruleset=ruleset)
+                batch(pairs=stored, ruleset=ruleset, facts=facts)
         return
     except Exception:  # noqa: BLE001 - retried patient by patient below
         logger.warning("A batch after-evaluation hook failed; retrying patient by patient")
@@ -130,7 +130,8 @@ def _after_evaluation(stored: list[tuple[Patient, Evaluation]], ruleset: RuleSet
         try:
             with transaction.atomic():
                 for hook in after_evaluation_hooks():
-                    hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
+                    hook(patient=patient, evaluation=evaluation, ruleset=ruleset,
+                         facts=facts[patient.pk])
         except Exception as exc:  # noqa: BLE001 - reported per patient; the others go on
             logger.exception("After-evaluation hook failed for patient id %s", patient.pk)
             outcome.errors[patient.pk] = exc

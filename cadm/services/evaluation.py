@@ -53,7 +53,7 @@ def patient_reevaluate_compared(patient_id: int, *, as_of: date | None = None,
     evaluation = evaluate(facts, ruleset.params, as_of, version=ruleset.number, validated=True)
     result = flags_reconcile(patient=patient, evaluation=evaluation, ruleset=ruleset)
     for hook in after_evaluation_hooks():  # e.g. the screening plan follows the tier
-        hook(patient=patient, evaluation=evaluation, ruleset=ruleset)
+        hook(patient=patient, evaluation=evaluation, ruleset=ruleset, facts=facts)
     return result, evaluation, compared_evaluation(facts, as_of, other)
 
 

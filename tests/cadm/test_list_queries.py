@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cadm.models import AuditEvent, Flag, JobRun, RuleSetVersion
+from cadm.services.evaluation import patient_reevaluate
 from monitoring.models import PpfAssessment
 from screening.models import ScreeningItem, ScreeningPlan
 from tests.cadm.api.conftest import token_client
@@ -62,7 +63,7 @@ def _screening_patient(site, n: int):
 
 def _lung_patient(site, n: int):
     """Anti-MDA5 positive with a baseline HRCT, and an FVC fall of 7 points within the year:
-    on both lists of the lung cohort."""
+    on both lists of the lung cohort, once evaluated (the lists are what it stores)."""
     patient = PatientFactory(site=site, family_name=f"Lung{n:02d}")
     AntibodyFactory(patient=patient, observed_on=TODAY - 300 * DAY)
     HrctFactory(patient=patient, observed_on=TODAY - 295 * DAY)
@@ -72,6 +73,7 @@ def _lung_patient(site, n: int):
         PpfAssessment.objects.create(patient=patient, observed_on=TODAY - 20 * DAY,
                                      worsening_symptoms=False, radiological_progression=True,
                                      recorded_by=patient.created_by)
+    patient_reevaluate(patient.pk, as_of=TODAY)
     return patient
 
 

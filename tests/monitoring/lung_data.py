@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+from cadm.models import Patient
+from cadm.selectors.rulesets import ruleset_active
+from cadm.services.cohort_evaluation import cohort_reevaluate
 from cadm.services.evaluation import patient_reevaluate
 from monitoring.models import SixMinuteWalk
 from tests.factories import (
@@ -18,6 +21,14 @@ UNITS = {"ferritin": "ng/mL", "kl6": "U/mL", "ck": "U/L", "crp": "mg/L", "ldh": 
 
 def ago(today: dt.date, days: int) -> dt.date:
     return today - dt.timedelta(days=days)
+
+
+def sweep(today: dt.date) -> None:
+    """Every patient through the daily sweep's path (one chunk): what the lung cohort lists
+    is stored by the evaluation."""
+    ids = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    outcome = cohort_reevaluate(ids, as_of=today, ruleset=ruleset_active())
+    assert not outcome.errors, outcome.errors
 
 
 def lab(patient, day, analyte, value):

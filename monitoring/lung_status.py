@@ -1,0 +1,80 @@
+"""Keeps each patient's LungStatus (what the lung cohort page lists and orders by) in line with
+the patient's evaluation: an after-evaluation hook, per patient and for a chunk of the cohort
+(registered in monitoring.apps).
+
+A row is written only when its values change (or it was never evaluated): on a daily sweep
+almost none do, since the keys are dates the page compares with its own day
+(monitoring.schedule.CohortKeys). The chunk's form costs a fixed number of queries: one read,
+at most one insert and one update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from cadm.models import Patient, RuleSetVersion
+from cadm.rules.facts import PatientFacts
+from cadm.rules.outcomes import Evaluation
+from cadm.selectors.cohort_facts import cohort_facts
+from cadm.selectors.facts import patient_facts
+
+from .models import LungStatus
+from .schedule import CohortKeys, cohort_keys
+
+KEYS = tuple(f.name for f in fields(CohortKeys))
+
+
+def _keys(facts: PatientFacts, evaluation: Evaluation, ruleset: RuleSetVersion) -> CohortKeys:
+    return cohort_keys(facts, evaluation.lung_schedule, ruleset.params, evaluation.as_of)
+
+
+def _in_line(row: LungStatus, keys: CohortKeys) -> bool:
+    return row.as_of is not None and all(getattr(row, k) == v
+                                         for k, v in asdict(keys).items())
+
+
+def _write(row: LungStatus, keys: CohortKeys, as_of) -> None:
+    for name, value in asdict(keys).items():
+        setattr(row, name, value)
+    row.as_of = as_of
+
+
+def lung_status_sync(*, patient: Patient, evaluation: Evaluation, ruleset: RuleSetVersion,
+                     facts: PatientFacts | None = None) -> None:
+    """After one patient's evaluation, inside its transaction (the patient is locked).
+    `facts`: those the evaluation read (read again when not given)."""
+    keys = _keys(facts or patient_facts(patient), evaluation, ruleset)
+    row = LungStatus.objects.filter(patient=patient).first()
+    if row is None:
+        row = LungStatus(patient=patient)
+    elif _in_line(row, keys):
+        return
+    _write(row, keys, evaluation.as_of)
+    row.save()
+
+
+def lung_statuses_sync(*, pairs: list[tuple[Patient, Evaluation]], ruleset: RuleSetVersion,
+                       facts: dict[int, PatientFacts] | None = None) -> None:
+    """`lung_status_sync` for a chunk (its patients locked by the caller): the rows that
+    change, in bulk. `facts`: by patient id, those the evaluations read."""
+    if not pairs:
+        return
+    if facts is None:
+        facts = cohort_facts([patient for patient, _ in pairs])
+    stored = LungStatus.objects.in_bulk([patient.pk for patient, _ in pairs])
+    new, changed = [], []
+    for patient, evaluation in pairs:
+        keys = _keys(facts[patient.pk], evaluation, ruleset)
+        row = stored.get(patient.pk)
+        if row is None:
+            row = LungStatus(patient=patient)
+            new.append(row)
+        elif _in_line(row, keys):
+            continue
+        else:
+            changed.append(row)
+        _write(row, keys, evaluation.as_of)
+    if new:
+        LungStatus.objects.bulk_create(new)
+    if changed:
+        LungStatus.objects.bulk_update(changed, ["as_of", *KEYS])
