@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 from cadm.services.audit import audit_record
 from cadm.services.patients import patient_view_log
 from tests.browser.session import log_in
+from tests.browser.test_csp_browser import violations  # noqa: F401  (a fixture)
 from tests.factories import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +33,7 @@ def trail(site, other_site, rheumatologist, dermatologist, outsider):
 
 
 def test_privacy_officer_finds_who_accessed_a_record(page: Page, live_server, site, trail,
-                                                     screenshot):
+                                                     screenshot, violations):  # noqa: F811
     UserFactory(username="privacy", first_name="Rosa", last_name="Auditor",
                 role="privacy_officer", sites=[site])
     log_in(page, live_server.url, "privacy")
@@ -49,6 +50,7 @@ def test_privacy_officer_finds_who_accessed_a_record(page: Page, live_server, si
     expect(page.get_by_test_id("audit-rows")).not_to_contain_text("Otherly")
     assert "0042" not in page.url and "f=" in page.url
     screenshot(page, "trail-one-patient")
+    assert violations(page.url) == []
 
     with page.expect_download() as download:
         page.get_by_test_id("audit-export").click()
@@ -63,13 +65,14 @@ def test_privacy_officer_finds_who_accessed_a_record(page: Page, live_server, si
         expect(accessors).to_contain_text(name)
     assert "0042" not in page.url
     screenshot(page, "report")
+    assert violations(page.url) == []
     page.emulate_media(media="print")
     expect(page.locator("header.top")).to_be_hidden()
     screenshot(page, "report-print")
 
 
 def test_site_admin_creates_an_account_and_its_person_sets_the_password(
-        page: Page, live_server, site, browser, screenshot):
+        page: Page, live_server, site, browser, screenshot, violations):  # noqa: F811
     UserFactory(username="siteadmin", first_name="Flo", last_name="Admin", role="site_admin",
                 sites=[site])
     UserFactory(username="derm", role="dermatologist", sites=[site])
@@ -89,6 +92,7 @@ def test_site_admin_creates_an_account_and_its_person_sets_the_password(
     page.get_by_role("link", name="Back to the account").click()
     expect(page.get_by_test_id("account-history")).to_contain_text("user.create")
     screenshot(page, "account")
+    assert violations(page.url) == []
 
     person = browser.new_context().new_page()
     person.goto(link)
