@@ -41,6 +41,7 @@ from cadm.inputs import (
 from cadm.inputs.screening import DECISION_TEXT_MAX, TEST_NOTE_MAX
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import AuditedReads
 from screening.models import (
     CancerScreeningRecord,
     ScreeningComponent,
@@ -182,7 +183,7 @@ def _screening(patient) -> dict:
 
 
 @extend_schema(tags=["screening"])
-class Screening(APIView):
+class Screening(AuditedReads, APIView):
     """The patient's cancer-screening plan: tier and basis, every item with its tests, due
     dates and status, the findings awaiting an outcome, the last outcome, whether screening
     has ended, and the plan's history."""
@@ -289,7 +290,7 @@ def _component(item: ScreeningItem, code, problems: dict) -> ScreeningComponent 
 
 
 @extend_schema(tags=["screening"])
-class ScreeningTestRecord(APIView):
+class ScreeningTestRecord(AuditedReads, APIView):
     """Record one test of an item as done, with its result. When every test of the item is
     done, the panel's result is recorded (results/cancer-screening/) and the rules read it."""
 
@@ -314,7 +315,7 @@ class ScreeningTestRecord(APIView):
 def _decision_view(name: str, input_class, request_serializer, service, summary: str):
     @extend_schema(tags=["screening"], summary=summary, request=request_serializer,
                    responses=ScreeningSerializer)
-    class DecisionView(APIView):
+    class DecisionView(AuditedReads, APIView):
         required_perm = Perm.RESULT_RECORD
 
         @idempotent()

@@ -5,7 +5,8 @@ screening plan) and the live flags. Nothing is re-derived here: the page's own c
 the engine's own `Evaluation.as_dict()`, and what the page's panels explain (the lung panel's
 schedule: status, explanation, due date), through the panel registry (cadm.panels), so cadm
 imports no other app. A fixed number of queries whatever the history
-(one per kind of record). Reading it is recorded, as opening the page is (patient.view)."""
+(one per kind of record). Reading it is recorded, as opening the page is (patient.view,
+cadm.services.audit_reads)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,8 @@ from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.patients import patient_get_for
 from cadm.selectors.records import patient_records
 from cadm.selectors.rulesets import ruleset_active
+from cadm.services.audit_reads import AuditedReads
 from cadm.services.evaluation import patient_evaluation
-from cadm.services.patients import patient_view_log
 
 from .errors import ErrorSerializer
 
@@ -111,14 +112,13 @@ class PatientStateSerializer(serializers.Serializer):
 
 @extend_schema(tags=["patients"], responses={200: PatientStateSerializer,
                                              403: ErrorSerializer, 404: ErrorSerializer})
-class PatientState(APIView):
+class PatientState(AuditedReads, APIView):
     """What the rules derive for this patient today, with the live flags."""
 
     required_perm = Perm.PATIENT_VIEW
 
     def get(self, request, public_id):
         patient = patient_get_for(user=request.user, public_id=public_id)
-        patient_view_log(actor=request.user, patient=patient)
         records = patient_records(patient)
         ruleset = ruleset_active()
         evaluation = patient_evaluation(patient, as_of=timezone.localdate(), records=records,

@@ -25,11 +25,14 @@ from cadm.models import Flag, FlagAction, OverrideReason
 from cadm.permissions import Perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for
 from cadm.selectors.rulesets import ruleset_context
+from cadm.services.audit_reads import FLAG, AuditedList, AuditedReads
 from cadm.services.flag_actions import flag_action_run
 
 from .entries import unknown_fields
+from .errors import ErrorSerializer
 from .idempotency import idempotent
 from .ordering import StableOrdering
+from .search import SearchSerializer, search_body
 
 
 class FlagActionSerializer(serializers.ModelSerializer):
@@ -67,7 +70,6 @@ class FlagDetailSerializer(FlagSerializer):
 
 
 WORKLIST_PARAMETERS = [
-    OpenApiParameter("q", str, description="Patient name or MRN"),
     OpenApiParameter("state", str, description="needs_attention (default on the page), open, "
                                                "acknowledged, snoozed, dismissed, resolved, all"),
     OpenApiParameter("severity", str, enum=["critical", "warning", "info"]),
@@ -78,19 +80,30 @@ WORKLIST_PARAMETERS = [
 ]
 
 
-@extend_schema(tags=["flags"], parameters=WORKLIST_PARAMETERS)
-class FlagList(generics.ListAPIView):
-    """The worklist: the same filters as the page, sorted by severity then age."""
+SEARCH_MOVED = ("Patient search terms are not accepted in the URL, which proxies and servers "
+                "log: POST them to /api/v1/flags/search/ as {\"q\": \"...\"} (the other "
+                "filters, ordering and page stay in the query string).")
 
+
+class _Flags(AuditedList, generics.ListAPIView):
     required_perm = Perm.FLAG_REVIEW
     serializer_class = FlagSerializer
     # The worklist's own filters are read below; `?ordering=` still sorts, ties by id.
     filter_backends = [StableOrdering]
 
+    def audit_patient_of(self, row):
+        return row.patient
+
+    def filters(self):
+        """The worklist's filters: the query string's (and a search's `q`)."""
+        if "q" in self.request.query_params:
+            raise ValidationError({"q": [SEARCH_MOVED]})
+        return self.request.query_params
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Flag.objects.none()
-        worklist = WorklistFilter(self.request.query_params,
+        worklist = WorklistFilter(self.filters(),
                                   queryset=flag_list_for(user=self.request.user),
                                   user=self.request.user, today=timezone.localdate())
         if not worklist.is_valid():
@@ -101,11 +114,38 @@ class FlagList(generics.ListAPIView):
             "severity_rank", "opened_at", "pk")
 
 
+@extend_schema(tags=["flags"], parameters=WORKLIST_PARAMETERS)
+class FlagList(_Flags):
+    """The worklist: the same filters as the page, sorted by severity then age. To search by
+    patient name or MRN, POST to flags/search/: `?q=` is refused (a 400 that says so)."""
+
+
+@extend_schema(tags=["flags"], parameters=WORKLIST_PARAMETERS)
+class FlagSearch(_Flags):
+    """The worklist searched by patient name or MRN, sent in the body so that no URL (and no
+    proxy's log) holds them; the other filters, ordering and the page stay in the query
+    string, and the `next` and `previous` links are to POST with the same body."""
+
+    audit_post_reads = True
+    http_method_names = ["post", "options"]
+
+    def filters(self):
+        data = self.request.query_params.copy()
+        data["q"] = search_body(self.request, moved=SEARCH_MOVED)
+        return data
+
+    @extend_schema(request=SearchSerializer, responses={
+        200: FlagSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer})
+    def post(self, request):
+        return self.list(request)
+
+
 @extend_schema(tags=["flags"])
-class FlagDetail(generics.RetrieveAPIView):
+class FlagDetail(AuditedReads, generics.RetrieveAPIView):
     """One flag, with everything that happened to it."""
 
     required_perm = Perm.FLAG_REVIEW
+    audit_names = FLAG
     serializer_class = FlagDetailSerializer
     queryset = Flag.objects.none()
 
@@ -165,9 +205,10 @@ def _parsed(action: str, body, flag: Flag):
 def _action_view(action: str, summary: str):
     @extend_schema(tags=["flags"], request=BODIES[action][1], responses=FlagSerializer,
                    summary=summary)
-    class FlagActionView(APIView):
+    class FlagActionView(AuditedReads, APIView):
         required_perm = Perm.SUBTYPE_DECIDE if action in ("accept", "reject") \
             else Perm.FLAG_REVIEW
+        audit_names = FLAG
 
         @idempotent()
         def post(self, request, public_id):

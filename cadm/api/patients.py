@@ -27,6 +27,7 @@ from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.sites import site_list_for
+from cadm.services.audit_reads import AuditedList, AuditedReads
 from cadm.services.patients import CONFIRM_DATES_LABEL, patient_create, patient_update
 
 from . import entries
@@ -35,6 +36,7 @@ from .errors import ErrorSerializer
 from .idempotency import idempotent
 from .ordering import StableOrdering
 from .permissions import MethodPerms
+from .search import SearchSerializer, search_body
 
 
 class PatientSerializer(serializers.ModelSerializer):
@@ -167,13 +169,13 @@ def _write_headers(handler):
     return wrapper
 
 
-@extend_schema(tags=["patients"], parameters=[OpenApiParameter(
-    "q", str, description="Name or MRN, as on the patient list page (every word must match)")])
-class PatientList(MethodPerms, generics.ListAPIView):
-    """The patients of your sites; POST registers one (patient.write)."""
+SEARCH_MOVED = ("Patient search terms are not accepted in the URL, which proxies and servers "
+                "log: POST them to /api/v1/patients/search/ as {\"q\": \"...\"} (the other "
+                "filters, ordering and page stay in the query string).")
 
+
+class _Patients(AuditedList, MethodPerms, generics.ListAPIView):
     required_perm = Perm.PATIENT_VIEW
-    write_perm = Perm.PATIENT_WRITE
     serializer_class = PatientSerializer
     filterset_class = PatientFilter
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, StableOrdering]
@@ -181,11 +183,26 @@ class PatientList(MethodPerms, generics.ListAPIView):
                        "created_at"]
     ordering = ["family_name", "given_name", "id"]
 
+    def search(self) -> str:
+        return ""
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Patient.objects.none()
-        query = self.request.query_params.get("q", "")[:200]
-        return patient_list_for(user=self.request.user, query=query)
+        return patient_list_for(user=self.request.user, query=self.search())
+
+
+@extend_schema(tags=["patients"])
+class PatientList(_Patients):
+    """The patients of your sites; POST registers one (patient.write). To search by name or
+    MRN, POST to patients/search/: `?q=` is refused (a 400 that says so)."""
+
+    write_perm = Perm.PATIENT_WRITE
+
+    def search(self) -> str:
+        if "q" in self.request.query_params:
+            raise ValidationError({"q": [SEARCH_MOVED]})
+        return ""
 
     @extend_schema(request=PatientWriteSerializer, responses={
         201: OpenApiResponse(PatientSerializer, description="Registered; Location and ETag "
@@ -210,7 +227,25 @@ class PatientList(MethodPerms, generics.ListAPIView):
 
 
 @extend_schema(tags=["patients"])
-class PatientDetail(MethodPerms, generics.RetrieveAPIView):
+class PatientSearch(_Patients):
+    """Search the patients of your sites by name or MRN, sent in the body so that no URL (and
+    no proxy's log) holds them. Filters, ordering and the page stay in the query string; the
+    `next` and `previous` links are to POST with the same body."""
+
+    audit_post_reads = True
+    http_method_names = ["post", "options"]
+
+    def search(self) -> str:
+        return search_body(self.request, moved=SEARCH_MOVED)
+
+    @extend_schema(request=SearchSerializer, responses={
+        200: PatientSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer})
+    def post(self, request):
+        return self.list(request)
+
+
+@extend_schema(tags=["patients"])
+class PatientDetail(AuditedReads, MethodPerms, generics.RetrieveAPIView):
     """One patient; the ETag header is its version (send it in If-Match to update)."""
 
     required_perm = Perm.PATIENT_VIEW

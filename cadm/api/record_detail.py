@@ -19,6 +19,7 @@ from cadm.models import Visit
 from cadm.permissions import Perm
 from cadm.sections import all_sections, get_section
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import AuditedReads
 from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.visits import visit_mark_entered_in_error, visit_update
 
@@ -51,7 +52,7 @@ class VisitUpdateSerializer(VisitWriteSerializer):
             field.required = False
 
 
-class _Scoped(MethodPerms, APIView):
+class _Scoped(AuditedReads, MethodPerms, APIView):
     required_perm = Perm.PATIENT_VIEW
 
     def patient(self):

@@ -28,6 +28,7 @@ from cadm.models import RecordStatus, Visit
 from cadm.permissions import Perm
 from cadm.sections import all_sections, get_section
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import AuditedReads
 from cadm.services.visits import results_add, visit_record_with_results
 
 from . import entries
@@ -86,7 +87,7 @@ def rows_filter(model, date_field: str) -> type[django_filters.FilterSet]:
             field_name=date_field, lookup_expr="lte", label="On or before (YYYY-MM-DD)")})
 
 
-class _PatientRows(MethodPerms, generics.ListAPIView):
+class _PatientRows(AuditedReads, MethodPerms, generics.ListAPIView):
     required_perm = Perm.PATIENT_VIEW
     filter_backends = [DjangoFilterBackend, StableOrdering]
 

@@ -27,6 +27,8 @@ class Unknown(APIView):
 v1 = [
     path("me/", me.Me.as_view(), name="api-me"),
     path("patients/", patients.PatientList.as_view(), name="api-patient-list"),
+    # Searches by name or MRN are POSTed: a URL holding them would be logged (issue 14 §7).
+    path("patients/search/", patients.PatientSearch.as_view(), name="api-patient-search"),
     path("patients/<uuid:public_id>/", patients.PatientDetail.as_view(),
          name="api-patient-detail"),
     path("patients/<uuid:public_id>/state/", derived.PatientState.as_view(),
@@ -48,6 +50,7 @@ v1 = [
         path(f"patients/<uuid:public_id>/results/{kind}/<uuid:row_id>/entered-in-error/", mark,
              name=f"api-patient-result-{kind}-entered-in-error"))),
     path("flags/", flags.FlagList.as_view(), name="api-flag-list"),
+    path("flags/search/", flags.FlagSearch.as_view(), name="api-flag-search"),
     path("flags/<uuid:public_id>/", flags.FlagDetail.as_view(), name="api-flag-detail"),
     path("flags/<uuid:public_id>/acknowledge/", flags.flag_acknowledge,
          name="api-flag-acknowledge"),

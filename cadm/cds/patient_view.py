@@ -13,7 +13,7 @@ from datetime import date
 
 from cadm.models import Flag, Patient
 from cadm.selectors.flags import patient_live_flags
-from cadm.services.audit import audit_record
+from cadm.services.audit_reads import audit_read
 
 from .cards import stored_card
 from .matching import patient_match
@@ -41,8 +41,9 @@ def stored_cards(caller: Caller, patient: Patient, *, base_url: str, today: date
     flags = [f for f in patient_live_flags(patient) if shown_in_ehr(f, today)]
     for flag in flags:
         flag.patient = patient  # one patient: no query per card for its link
-    # Showing a record to an EHR is a view of it, recorded as the pages' views are.
-    audit_record(actor=None, action="cds.cards", target=patient, patient=patient,
-                 detail={"issuer": caller.issuer.iss, "ehr_user": caller.ehr_user,
-                         "flags": [str(f.public_id) for f in flags]})
+    # Showing a record to an EHR is a read of it, recorded as the pages' are: no user of
+    # ours asked (the EHR's user is named in the row), so not through a view's read scope.
+    audit_read(None, what="cds-service", patient=patient, action="cds.cards",
+               detail={"issuer": caller.issuer.iss, "ehr_user": caller.ehr_user,
+                       "flags": [str(f.public_id) for f in flags]})
     return [stored_card(flag, base_url=base_url) for flag in flags]

@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import AuditEvent, AuditReadLink
 from .firings import RuleFiring
 from .flags import Flag, FlagAction, OverrideReason, Severity
 from .identifiers import PatientIdentifier, RecordSource
@@ -21,6 +21,7 @@ from .visits import Visit
 
 __all__ = [
     "AuditEvent",
+    "AuditReadLink",
     "AutoantibodyResult",
     "ClinicalRecord",
     "EyeExam",

@@ -34,3 +34,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditReadLink(models.Model):
+    """One patient shown by a read of a list (an AuditEvent with no patient of its own: the
+    worklist, a search, a cohort page, an export), so that "who accessed this record" finds
+    the lists that showed it too (cadm.services.audit_reads.reads_of_patient). Append-only
+    as its event is (migration 0021)."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="read_links")
+    patient = models.ForeignKey("cadm.Patient", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "patient"], name="audit_link_once"),
+        ]
+        # A patient's reads newest first: the event ids grow with time.
+        indexes = [models.Index(fields=["patient", "event"], name="audit_link_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} showed patient {self.patient_id}"

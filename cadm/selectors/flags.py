@@ -28,6 +28,7 @@ from cadm.forms.flags import WorklistFilterForm
 from cadm.models import Flag, Patient, Severity, Site
 from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.selectors.patients import patient_list_for
+from cadm.services.audit_reads import patient_seen
 
 LIVE = ~Q(state=Flag.State.RESOLVED)
 # Long enough for any name or MRN; a longer string is refused before it reaches SQL.
@@ -48,9 +49,11 @@ def flag_list_for(*, user) -> QuerySet[Flag]:
 
 def flag_get_for(*, user, public_id) -> Flag:
     try:
-        return flag_list_for(user=user).get(public_id=public_id)
+        flag = flag_list_for(user=user).get(public_id=public_id)
     except (Flag.DoesNotExist, ValueError):
         raise Http404("No such flag.") from None
+    patient_seen(flag.patient)  # a flag shows its patient: the view's read is of them
+    return flag
 
 
 # A loose index scan: the next code after the last one found, one probe of the code index

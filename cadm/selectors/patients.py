@@ -5,6 +5,7 @@ from django.http import Http404
 
 from cadm.models import Patient
 from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.services.audit_reads import patient_seen, refusal_outside_views
 
 
 def patient_list_for(*, user, query: str = "") -> QuerySet[Patient]:
@@ -23,8 +24,13 @@ def patient_list_for(*, user, query: str = "") -> QuerySet[Patient]:
 
 
 def patient_get_for(*, user, public_id) -> Patient:
-    """404, not 403, for another site's patient: not even its existence leaks."""
+    """404, not 403, for another site's patient: not even its existence leaks. The one door
+    to a single patient, so it is where a view's read learns whose record it shows, and where
+    a refusal is recorded for the doors no audited view wraps (cadm.services.audit_reads)."""
     try:
-        return patient_list_for(user=user).get(public_id=public_id)
+        patient = patient_list_for(user=user).get(public_id=public_id)
     except (Patient.DoesNotExist, ValueError):
+        refusal_outside_views(user, public_id)
         raise Http404("No such patient.") from None
+    patient_seen(patient)
+    return patient

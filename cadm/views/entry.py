@@ -14,6 +14,7 @@ from cadm.forms.visits import ResultsDateForm, SkinFindingsForm, VisitForm
 from cadm.permissions import Perm, has_perm
 from cadm.sections import ResultSection, all_sections, get_section
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import audited
 from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.visits import results_add, visit_record
 
@@ -61,6 +62,7 @@ def _save(request, save, filled, form) -> bool:
     return False
 
 
+@audited
 @requires(Perm.SKIN_RECORD)
 def visit_new(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
@@ -92,6 +94,7 @@ def visit_new(request, public_id):
     }, status=400 if request.method == "POST" else 200)
 
 
+@audited
 @requires(Perm.SKIN_RECORD)
 def results_new(request, public_id, section_key):
     patient = patient_get_for(user=request.user, public_id=public_id)
@@ -126,6 +129,7 @@ def results_new(request, public_id, section_key):
     }, status=400 if request.method == "POST" else 200)
 
 
+@audited
 @require_POST
 @requires(Perm.PATIENT_VIEW)
 def record_entered_in_error(request, public_id, section_key, record_id):

@@ -13,21 +13,34 @@ from cadm.forms.flags import AcknowledgeForm, CommentForm, DismissForm, SnoozeFo
 from cadm.inputs import InputInvalid
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.flags import WorklistFilter, flag_get_for, flag_list_for, severity_counts
+from cadm.services.audit_reads import FLAG, audited, patients_shown
 from cadm.services.flag_actions import ACTIONS, flag_action_run
 
 from .access import requires
+from .search_tokens import search_redirect, search_text
 
 PAGE_SIZE = 50
 
 
+@audited(names=None)
 @requires(Perm.FLAG_REVIEW)
 def worklist(request):
-    """Filters, search, sort and page all come from the query string; links keep the rest."""
+    """Filters, sort and page come from the query string; links keep the rest. The patient
+    search is POSTed with the filters and comes back as a token (search_tokens): a name or
+    MRN never reaches the URL."""
+    if request.method == "POST":
+        kept = {name: request.POST.getlist(name) for name in WorklistFilter.base_filters
+                if name != "q" and any(request.POST.getlist(name))}
+        return search_redirect(request, "worklist", request.POST.get("q", ""), kept)
     today = timezone.localdate()
     base = flag_list_for(user=request.user)
-    filtered = WorklistFilter(request.GET, queryset=base, user=request.user, today=today)
+    text, notice = search_text(request, request.GET.get("q", ""))
+    data = request.GET.copy()
+    if "q" in data:
+        data["q"] = text
+    filtered = WorklistFilter(data, queryset=base, user=request.user, today=today)
     # Counts per severity under the other filters, so the numbers say what a click shows.
-    unfiltered_severity = request.GET.copy()
+    unfiltered_severity = data.copy()
     unfiltered_severity.pop("severity", None)
     counts = severity_counts(WorklistFilter(unfiltered_severity, queryset=base,
                                             user=request.user, today=today,
@@ -37,9 +50,11 @@ def worklist(request):
     severity = filtered.accepted("severity")
     paginator.count = counts.get(severity, 0) if severity else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
+    patients_shown(flag.patient for flag in page)
     return render(request, "cadm/worklist.html", {
         "filter": filtered, "page": page, "counts": counts, "today": today,
         "narrowed_to": filtered.narrowed_to, "sort_headers": filtered.sort_headers(),
+        "notice": notice,
     })
 
 
@@ -50,6 +65,7 @@ def _forms(data=None, *, flag=None, today=None):
         ("comment", CommentForm))}
 
 
+@audited(names=FLAG)
 @requires(Perm.FLAG_REVIEW)
 def flag_detail(request, public_id, forms=None, status=200):
     flag = flag_get_for(user=request.user, public_id=public_id)
@@ -68,6 +84,7 @@ DONE = {"acknowledge": "Flag acknowledged.", "dismiss": "Flag dismissed.",
         "reject": "Reclassification rejected."}
 
 
+@audited(names=FLAG)
 @require_POST
 @requires(Perm.FLAG_REVIEW)
 def flag_act(request, public_id, action):

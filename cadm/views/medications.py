@@ -12,6 +12,7 @@ from cadm.forms.submissions import OnceForm
 from cadm.models import Medication
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import audited
 from cadm.services.medications import medication_change_dose, medication_stop
 
 from .access import requires
@@ -30,6 +31,7 @@ def _run(request, action: str, course: Medication, data, today, token) -> str:
             f"{new.observed_on:%d %b %Y}.")
 
 
+@audited
 @require_POST
 @requires(Perm.RESULT_RECORD)
 def medication_act(request, public_id, record_id, action):

@@ -20,23 +20,32 @@ from cadm.selectors.records import patient_records
 from cadm.selectors.rulesets import ruleset_active
 from cadm.selectors.sites import site_list_for
 from cadm.selectors.timeline import patient_timeline
+from cadm.services.audit_reads import audited, patients_shown
 from cadm.services.evaluation import patient_evaluation
-from cadm.services.patients import patient_create, patient_update, patient_view_log
+from cadm.services.patients import patient_create, patient_update
 
 from .access import requires
+from .search_tokens import search_redirect, search_text
 
 PAGE_SIZE = 50
 
 
+@audited(names=None)
 @requires(Perm.PATIENT_VIEW)
 def patient_list(request):
-    search = PatientSearchForm(request.GET)
+    """The search is POSTed and its text kept in the session: the URL carries a token only
+    (search_tokens). Each page shown is a read of the patients on it."""
+    if request.method == "POST":
+        return search_redirect(request, "patient-list", request.POST.get("q", ""))
+    text, notice = search_text(request, request.GET.get("q", ""))
+    search = PatientSearchForm({"q": text})
     query = search.cleaned_data["q"] if search.is_valid() else ""
     page = Paginator(patient_list_for(user=request.user, query=query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    patients_shown(page)
     return render(request, "cadm/patient_list.html", {"search": search, "page": page,
-                                                      "query": query})
+                                                      "query": query, "notice": notice})
 
 
 def _status(request, form) -> int:
@@ -66,6 +75,7 @@ def patient_new(request):
                   status=_status(request, form))
 
 
+@audited
 @requires(Perm.PATIENT_WRITE)
 def patient_edit(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
@@ -90,10 +100,10 @@ def patient_edit(request, public_id):
                   status=_status(request, form))
 
 
+@audited
 @requires(Perm.PATIENT_VIEW)
 def patient_detail(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
-    patient_view_log(actor=request.user, patient=patient)
     sections = [s for s in all_sections() if has_perm(request.user, s.permission)]
     today = timezone.localdate()
     records = patient_records(patient)

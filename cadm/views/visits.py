@@ -14,6 +14,7 @@ from cadm.forms.visits import SkinFindingsForm, VisitForm
 from cadm.models import RecordStatus, Visit
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.patients import patient_get_for
+from cadm.services.audit_reads import audited
 from cadm.services.visits import EDITABLE, visit_mark_entered_in_error, visit_results, visit_update
 
 from .access import requires
@@ -28,6 +29,7 @@ def _timeline(patient) -> str:
     return reverse("patient-detail", args=[patient.public_id]) + "#timeline"
 
 
+@audited
 @requires(Perm.SKIN_RECORD)
 def visit_edit(request, public_id, visit_id):
     """The examination of a visit, corrected; a dermatologist corrects skin-only visits."""
@@ -65,6 +67,7 @@ def visit_edit(request, public_id, visit_id):
     }, status=400 if request.method == "POST" else 200)
 
 
+@audited
 @require_POST
 @requires(Perm.SKIN_RECORD)
 def visit_entered_in_error(request, public_id, visit_id):

@@ -7,17 +7,17 @@ from django.utils.safestring import mark_safe
 
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.patients import patient_get_for
-from cadm.services.patients import patient_view_log
+from cadm.services.audit_reads import audited
 from cadm.views.access import requires
 
 from ..charts import render_svg
 from ..selectors import lung_overview_for
 
 
+@audited
 @requires(Perm.PATIENT_VIEW)
 def lung_detail(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
-    patient_view_log(actor=request.user, patient=patient)
     overview = lung_overview_for(patient, as_of=timezone.localdate())
     # The SVG is built by matplotlib from numbers and our own labels, never from free text.
     charts = [(series, mark_safe(render_svg(series))) for series in overview.series]
@@ -28,11 +28,11 @@ def lung_detail(request, public_id):
     })
 
 
+@audited
 @requires(Perm.PATIENT_VIEW)
 def lung_series(request, public_id):
     """The same data as the page, as JSON: series with thresholds and flagged points, the
     schedule, the decline table, the PPF summary, FLAIR and MCK."""
     patient = patient_get_for(user=request.user, public_id=public_id)
-    patient_view_log(actor=request.user, patient=patient)
     overview = lung_overview_for(patient, as_of=timezone.localdate())
     return JsonResponse(overview.as_dict(), json_dumps_params={"ensure_ascii": False})

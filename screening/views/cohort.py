@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cadm.permissions import Perm
 from cadm.selectors.sites import site_get_for, site_list_for
-from cadm.services.audit import audit_record
+from cadm.services.audit_reads import audited, patients_shown, read_is_export
 from cadm.views.access import requires
 
 from ..selectors import (
@@ -25,6 +25,7 @@ CSV_HEADER = ("site", "MRN", "family name", "given name", "tier", "panel", "kind
 PAGE_SIZE = 50
 
 
+@audited(names=None)
 @requires(Perm.PATIENT_VIEW)
 def cohort(request):
     """One page per site (or all the user's sites); `?format=csv` exports the two lists."""
@@ -34,13 +35,14 @@ def cohort(request):
     if request.GET.get("format") == "csv":
         return _csv(request, site, today, chain(items.due_soon.iterator(chunk_size=2000),
                                                 items.overdue.iterator(chunk_size=2000)))
+    due_soon = Paginator(items.due_soon, PAGE_SIZE).get_page(request.GET.get("due_page"))
+    overdue = Paginator(items.overdue, PAGE_SIZE).get_page(request.GET.get("overdue_page"))
+    patients_shown(item.plan.patient for page in (due_soon, overdue) for item in page)
     return render(request, "screening/cohort.html", {
         "sites": site_list_for(user=request.user), "site": site, "today": today,
         "days": DUE_SOON_DAYS, "last_day": items.last_day,
         "tiers": cohort_tier_counts(user=request.user, site=site),
-        "due_soon": Paginator(items.due_soon, PAGE_SIZE).get_page(request.GET.get("due_page")),
-        "overdue": Paginator(items.overdue, PAGE_SIZE).get_page(
-            request.GET.get("overdue_page")),
+        "due_soon": due_soon, "overdue": overdue,
     })
 
 
@@ -63,7 +65,9 @@ def _csv(request, site, today, items) -> HttpResponse:
         writer.writerow([_cell(v) for v in (
             patient.site.name, patient.mrn, patient.family_name, patient.given_name,
             item.plan.tier, item.panel, item.kind, item.due_on.isoformat(), item.status)])
+        patients_shown([patient])
         rows += 1
-    audit_record(actor=request.user, action="screening.export", target=site or request.user,
-                 detail={"rows": rows, "site": site.code if site else "all"})
+    # The view's one row is the export's, linked to every patient in the file.
+    read_is_export(action="screening.export", target=site or request.user,
+                   detail={"rows": rows, "site": site.code if site else "all"})
     return response

@@ -10,6 +10,7 @@ from cadm.permissions import Perm, has_perm
 from cadm.rules.dates import add_months
 from cadm.selectors.patients import patient_get_for
 from cadm.selectors.rulesets import ruleset_active
+from cadm.services.audit_reads import audited
 from cadm.services.evaluation import patient_evaluation
 from cadm.views.access import requires
 
@@ -87,12 +88,14 @@ def _formset_for(item, todo, posted=None, *, patient, today):
     return formset
 
 
+@audited
 @requires(Perm.PATIENT_VIEW)
 def plan_detail(request, public_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     return render(request, "screening/plan.html", _plan_context(request, patient))
 
 
+@audited
 @require_POST
 @requires(Perm.RESULT_RECORD)
 def item_record(request, public_id, item_id):
@@ -135,6 +138,7 @@ def _decide(request, plan, decision: str, data, today) -> None:
         screening_plan_reopen(actor=request.user, plan=plan, data=data, today=today)
 
 
+@audited
 @require_POST
 @requires(Perm.RESULT_RECORD)
 def plan_decide(request, public_id, decision):
@@ -158,6 +162,7 @@ def plan_decide(request, public_id, decision):
                   _plan_context(request, patient, decision_forms={decision: form}), status=400)
 
 
+@audited
 @requires(Perm.PATIENT_VIEW)
 def patient_sheet(request, public_id):
     """A plain-language sheet for the patient: why screening, which tests, warning signs."""

@@ -31,6 +31,7 @@ from tests.factories import (
     PftFactory,
     UserFactory,
 )
+from tests.searching import search_location
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,9 @@ LISTINGS = [
     Listing("patient-list", lambda env: reverse("patient-list"),
             lambda env, n: PatientFactory(site=env.site), _page("page"),
             page_size="cadm.views.patients"),
-    Listing("patient-search", lambda env: reverse("patient-list") + "?q=common",
+    # The search POSTed once (issue 14 §7); the pages are read at its token's address.
+    Listing("patient-search", lambda env: search_location(env.client, "patient-list",
+                                                          {"q": "common"}),
             lambda env, n: PatientFactory(site=env.site, family_name=f"Common{n}"),
             _page("page"), page_size="cadm.views.patients"),
     Listing("screening-due-soon", lambda env: reverse("screening-cohort"),

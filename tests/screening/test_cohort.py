@@ -202,15 +202,19 @@ def test_csv_cells_cannot_run_as_spreadsheet_formulas(rheum_client, site):
 
 
 def test_csv_export_is_audited(rheum_client, rheumatologist, site):
-    patient_with_items(site, TODAY + DAY, TODAY + 2 * DAY)
-    patient_with_items(site, TODAY - 90 * DAY, status="overdue")
+    exported = [patient_with_items(site, TODAY + DAY, TODAY + 2 * DAY),
+                patient_with_items(site, TODAY - 90 * DAY, status="overdue")]
     rheum_client.get(URL, {"format": "csv"})
     event = AuditEvent.objects.get(action="screening.export")
-    assert event.actor == rheumatologist and event.detail == {"rows": 3, "site": "all"}
+    assert event.actor == rheumatologist
+    assert event.detail == {"what": "screening-cohort", "rows": 3, "site": "all"}
+    # The export is the request's one row, linked to each patient in the file (ids only).
+    assert AuditEvent.objects.count() == 1
+    assert {link.patient for link in event.read_links.all()} == set(exported)
     rheum_client.get(URL, {"format": "csv", "site": site.code})
     event = AuditEvent.objects.filter(action="screening.export").latest("pk")
     assert (event.target_type, event.target_id) == ("cadm.site", str(site.pk))
-    assert event.detail == {"rows": 3, "site": "north"}
+    assert event.detail == {"what": "screening-cohort", "rows": 3, "site": "north"}
 
 
 def test_viewing_the_page_exports_nothing(rheum_client, site):
@@ -265,6 +269,7 @@ def test_query_count_does_not_grow_with_the_cohort(rheum_client, site, fmt,
     grow(10)
     assert queries(rheum_client, format=fmt) == small
     # session, user, roles, sites, (site choices, tier counts,) two item lists, (the pages'
-    # two counts,) (audit row)
-    with django_assert_max_num_queries(11):
+    # two counts, the sites,) the read's audit row (the export's), its links to the patients
+    # shown or exported (issue 14 §1)
+    with django_assert_max_num_queries(13):
         rheum_client.get(URL, {"format": fmt})

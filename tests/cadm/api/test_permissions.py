@@ -5,7 +5,7 @@ import pytest
 from cadm.models import JobRun
 from tests.factories import PatientFactory
 
-from .conftest import session_client
+from .conftest import session_client, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -88,9 +88,11 @@ def test_search_filter_order_paginate(rheumatologist, site):
     for name, mrn in [("Alder", "A1"), ("Birch", "B2"), ("Cedar", "C3")]:
         PatientFactory(site=site, family_name=name, mrn=mrn, created_by=rheumatologist)
     client = session_client(rheumatologist)
-    assert [p["family_name"] for p in
-            client.get("/api/v1/patients/?q=birch").json()["results"]] == ["Birch"]
-    assert [p["mrn"] for p in client.get("/api/v1/patients/?q=c3").json()["results"]] == ["C3"]
+    search = token_client(rheumatologist)  # a session's POST needs the CSRF token
+    assert [p["family_name"] for p in search.post(
+        "/api/v1/patients/search/", {"q": "birch"}, format="json").json()["results"]] == ["Birch"]
+    assert [p["mrn"] for p in search.post(
+        "/api/v1/patients/search/", {"q": "c3"}, format="json").json()["results"]] == ["C3"]
     assert [p["family_name"] for p in
             client.get("/api/v1/patients/?ordering=-family_name").json()["results"]] == \
         ["Cedar", "Birch", "Alder"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from cadm.services.evaluation import patient_reevaluate
 from tests.factories import PatientFactory, UserFactory
+from tests.searching import searched
 
 PAGES = {
     "patient-list": lambda p: reverse("patient-list"),
@@ -81,7 +82,7 @@ def test_list_and_search_never_show_another_sites_patient(rheum_client, site, ot
     listing = rheum_client.get(reverse("patient-list")).content.decode()
     assert str(own.public_id) in listing and str(foreign.public_id) not in listing
     for query in ("Foreign", "B1"):
-        found = rheum_client.get(reverse("patient-list"), {"q": query}).content.decode()
+        found = searched(rheum_client, "patient-list", {"q": query}).content.decode()
         assert str(foreign.public_id) not in found
         assert "No patient matches" in found
 
