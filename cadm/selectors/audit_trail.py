@@ -7,9 +7,14 @@ by another site's user included). A row about no patient (rule sets, tokens, job
 is theirs when its actor works at one of their sites, or when it changed an account that does
 (`target_type` cadm.user).
 
+A row is about a patient when it names the patient (`patient`), or when it is the read of a
+list that showed the patient: such a row names no patient and holds a link per patient shown
+(AuditReadLink, migration 0021; cadm.services.audit_reads). A patient filter and the "who
+accessed my record" report take both.
+
 A row is a read, a change or a refusal by its action's words (`kind_of`): the services name
-reads `<thing>.view`, `.read`, `.list`, `.search`, `.export`..., refusals with `refused` or
-`denied`; anything else wrote something.
+reads `<thing>.view`, `.list_view`, `.export`..., refusals with `refused` or `denied`;
+anything else wrote something.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from django.db.models import CharField, Count, Max, Min, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from cadm.models import AuditEvent, Patient, User
+from cadm.models import AuditEvent, AuditReadLink, Patient, User
 from cadm.permissions import Perm, has_perm, site_ids_of
 
 READ_WORDS = frozenset({"view", "read", "list", "search", "export", "print", "report",
@@ -38,7 +43,7 @@ DETAIL_KEYS = frozenset({
     "fields", "results", "from", "to", "reason", "until", "number", "job", "kind",
     "previous", "section", "item", "component", "result", "outcome", "rows", "site",
     "replaced_by", "prefix", "username", "role", "sites", "via", "password", "filters",
-    "page", "patients", "count", "status", "method", "path", "perm",
+    "page", "patients", "count", "status", "method", "path", "perm", "what",
 })
 LIST_SHOWN = 5  # a longer list (of patient ids on a page, say) is shown as its length
 REPORT_ROWS = 2000  # the printable report's rows; the CSV export has them all
@@ -59,6 +64,20 @@ def target_label(target_type: str) -> str:
         return str(apps.get_model(target_type)._meta.verbose_name)
     except (LookupError, ValueError):
         return target_type
+
+
+def what_of(row: AuditEvent) -> str:
+    """What the row acted on, in words: the model's name, or the page or API door of a list
+    (its route name)."""
+    if row.target_type == "route":
+        return row.target_id
+    return target_label(row.target_type)
+
+
+def about_patient(patient: Patient) -> Q:
+    """Rows naming the patient, and reads of lists that showed it (two index probes)."""
+    linked = AuditReadLink.objects.filter(patient=patient).values("event_id")
+    return Q(patient=patient) | Q(pk__in=linked)
 
 
 def detail_shown(detail) -> list[tuple[str, str]]:
@@ -144,7 +163,7 @@ def trail_filtered(rows: QuerySet[AuditEvent], f: TrailFilter) -> QuerySet[Audit
     if f.actor:
         rows = rows.filter(actor=f.actor)
     if f.patient:
-        rows = rows.filter(patient=f.patient)
+        rows = rows.filter(about_patient(f.patient))
     if f.action.endswith("."):
         rows = rows.filter(action__startswith=f.action)
     elif f.action:

@@ -1,63 +1,64 @@
 """The privacy officer's pages: the audit trail of their sites (filtered, paged, exported as
 CSV) and a patient's "who accessed my record" report, printable.
 
-No patient identifier travels in a URL: the filter form is POSTed, its resolved filter kept
-in the session under a random token, and the pages, pager links, export and report carry
-only `?f=<token>`. Every page and export shows patients' MRN and name, so each records its
-own audit row (a read), with the patient when the filter names one: the officer's look at a
-record is in that record's report too.
+No patient identifier travels in a URL: the filter form is POSTed, the resolved filter kept
+in the session as the patient searches are (cadm/views/search_tokens.py: a random token, an
+hour at most), and the pages, pager links, export and report carry only `?q=<token>`.
+
+Every page, export and report shows patients' MRN and name, so each is a read and records its
+row through cadm.services.audit_reads: naming the patient when the filter names one, else
+linked to every patient it showed (a page's rows, an export's every row), so the officer's
+look is in those patients' reports too.
 """
 
 import csv
-import secrets
+import json
 from dataclasses import dataclass
 from datetime import UTC
 
 from django.contrib import messages
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cadm.forms.audit_trail import ReportForm, TrailFilterForm
+from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.audit_trail import (
     TrailFilter,
     access_report,
     detail_shown,
     kind_of,
-    target_label,
     trail_filtered,
     trail_for,
+    what_of,
 )
-from cadm.services.audit import audit_record
+from cadm.services.audit_reads import audit_read
 
 from .access import requires
+from .search_tokens import search_redirect, search_text, search_token_issue
 
-SESSION_KEY = "audit_trail_filters"
-KEPT_FILTERS = 20  # searches remembered per session; an older token says "search again"
 PAGE_SIZE = 50
 CSV_HEADER = ("at (UTC)", "username", "user name", "action", "kind", "target type",
               "target id", "patient site", "patient MRN", "patient family name",
               "patient given name", "patient id", "detail")
 
 
-def _store(request, trail_filter: TrailFilter) -> str:
-    kept = request.session.get(SESSION_KEY, {})
-    token = secrets.token_urlsafe(12)
-    kept[token] = trail_filter.as_session()
-    request.session[SESSION_KEY] = dict(list(kept.items())[-KEPT_FILTERS:])
-    return token
+def _redirect(request, route: str, trail_filter: TrailFilter):
+    """303 to the page with the filter's token (none for no filter)."""
+    text = json.dumps(trail_filter.as_session()) if trail_filter.used() else ""
+    return search_redirect(request, route, text)
 
 
-def _load(request) -> tuple[str, TrailFilter | None]:
-    token = request.GET.get("f", "")
-    stored = request.session.get(SESSION_KEY, {}).get(token) if token else None
-    if stored is None:
-        return token, None
-    return token, TrailFilter.from_session(stored, officer=request.user)
+def _load(request) -> tuple[str, TrailFilter | None, str]:
+    """(token, filter, notice): the token's filter, or None with why there is none."""
+    token = request.GET.get("q", "")
+    text, notice = search_text(request, token)
+    if not text:
+        return token, None, notice
+    return token, TrailFilter.from_session(json.loads(text), officer=request.user), ""
 
 
 def _initial(trail_filter: TrailFilter | None) -> dict:
@@ -71,16 +72,20 @@ def _initial(trail_filter: TrailFilter | None) -> dict:
             "since": trail_filter.since, "until": trail_filter.until}
 
 
-def _expired(request, url_name: str):
-    messages.error(request, "That search is no longer kept (searches last as long as your "
-                            "session): search again.")
-    return redirect(url_name)
+def _notice(request, notice: str) -> None:
+    if notice:
+        messages.error(request, notice)
 
 
-def _record_read(request, action: str, trail_filter: TrailFilter, **detail):
-    patient = trail_filter.patient
-    return audit_record(actor=request.user, action=action, target=patient or request.user,
-                 patient=patient, detail={"filters": trail_filter.used(), **detail})
+def _record_read(request, action: str, trail_filter: TrailFilter, *, shown=None,
+                 ids_in_detail=True, **detail):
+    """One read row: of the filter's patient, else of the patients `shown` (linked)."""
+    detail = {"filters": trail_filter.used(), **detail}
+    if trail_filter.patient is not None:
+        return audit_read(request.user, what=request.resolver_match.url_name, action=action,
+                          patient=trail_filter.patient, detail=detail)
+    return audit_read(request.user, what=request.resolver_match.url_name, action=action,
+                      patients=shown or [], detail=detail, ids_in_detail=ids_in_detail)
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,7 @@ def _page(rows, asked: str | None) -> TrailPage:
 
 
 def _rows(page) -> list:
-    return [(row, kind_of(row.action), target_label(row.target_type), detail_shown(row.detail))
-            for row in page]
+    return [(row, kind_of(row.action), what_of(row), detail_shown(row.detail)) for row in page]
 
 
 @never_cache
@@ -132,19 +136,17 @@ def trail(request):
     if request.method == "POST":
         form = TrailFilterForm(request.POST, officer=request.user)
         if form.is_valid():
-            return redirect(f"{reverse('audit-trail')}?f={_store(request, form.trail_filter)}")
+            return _redirect(request, "audit-trail", form.trail_filter)
         messages.error(request, "Nothing was searched: correct the fields marked below.")
         return render(request, "cadm/audit/trail.html", {"form": form}, status=400)
-    token, trail_filter = _load(request)
-    if token and trail_filter is None:
-        return _expired(request, "audit-trail")
+    token, trail_filter, notice = _load(request)
+    _notice(request, notice)
     trail_filter = trail_filter or TrailFilter()
     rows = trail_filtered(trail_for(officer=request.user), trail_filter)
     page = _page(rows, request.GET.get("page"))
     shown = _rows(page)
     _record_read(request, "audit_trail.view", trail_filter, page=page.number,
-                 patients=sorted({str(row.patient.public_id) for row, *_ in shown
-                                  if row.patient}))
+                 shown=[row.patient for row, *_ in shown if row.patient])
     return render(request, "cadm/audit/trail.html", {
         "form": TrailFilterForm(initial=_initial(trail_filter), officer=request.user),
         "page": page, "rows": shown, "token": token, "filter": trail_filter,
@@ -185,15 +187,21 @@ def _csv_lines(rows):
 def trail_export(request):
     """The same filter as the page, every row, streamed; recorded before the first byte (an
     export cut short was still an export)."""
-    token, trail_filter = _load(request)
-    if token and trail_filter is None:
-        return _expired(request, "audit-trail")
+    token, trail_filter, notice = _load(request)
+    if notice:
+        _notice(request, notice)
+        return redirect("audit-trail")
     trail_filter = trail_filter or TrailFilter()
-    recorded = _record_read(request, "audit_trail.export", trail_filter)
+    rows = trail_filtered(trail_for(officer=request.user), trail_filter)
+    # Linked to every patient the file names (their ids not in the row: it would be as long
+    # as the file).
+    exported = Patient.objects.filter(pk__in=rows.filter(patient__isnull=False)
+                                      .values("patient_id"))
+    recorded = _record_read(request, "audit_trail.export", trail_filter, shown=exported,
+                            ids_in_detail=False)
     # The trail as it was when asked: not this export's own row, nor rows written while the
     # file streams (ids grow with time).
-    rows = trail_filtered(trail_for(officer=request.user), trail_filter).filter(
-        pk__lt=recorded.pk)
+    rows = rows.filter(pk__lt=recorded.pk)
     response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="audit-trail-{timezone.localdate().isoformat()}.csv"')
@@ -209,12 +217,11 @@ def access_report_page(request):
     if request.method == "POST":
         form = ReportForm(request.POST, officer=request.user)
         if form.is_valid():
-            return redirect(f"{reverse('audit-report')}?f={_store(request, form.trail_filter)}")
+            return _redirect(request, "audit-report", form.trail_filter)
         messages.error(request, "No report: correct the fields marked below.")
         return render(request, "cadm/audit/report.html", {"form": form}, status=400)
-    token, trail_filter = _load(request)
-    if token and trail_filter is None:
-        return _expired(request, "audit-report")
+    token, trail_filter, notice = _load(request)
+    _notice(request, notice)
     if trail_filter is None or trail_filter.patient is None:
         return render(request, "cadm/audit/report.html", {
             "form": ReportForm(initial=_initial(trail_filter), officer=request.user)})
@@ -224,8 +231,9 @@ def access_report_page(request):
     report = access_report(officer=request.user, patient=asked.patient, since=asked.since,
                            until=asked.until)
     _record_read(request, "audit_trail.report", asked, rows=report.total)
+    if asked != trail_filter:  # the report's export: its rows, not the trail search's
+        token = search_token_issue(request, json.dumps(asked.as_session()))
     return render(request, "cadm/audit/report.html", {
         "report": report, "filter": asked, "token": token, "now": timezone.now(),
-        "rows": [(row, kind_of(row.action), target_label(row.target_type)) for row in
-                 report.rows],
+        "rows": [(row, kind_of(row.action), what_of(row)) for row in report.rows],
     })

@@ -48,7 +48,7 @@ def test_privacy_officer_finds_who_accessed_a_record(page: Page, live_server, si
     rows = page.get_by_test_id("audit-rows").locator("tbody tr")
     expect(rows).to_have_count(5)
     expect(page.get_by_test_id("audit-rows")).not_to_contain_text("Otherly")
-    assert "0042" not in page.url and "f=" in page.url
+    assert "0042" not in page.url and "q=" in page.url
     screenshot(page, "trail-one-patient")
     assert violations(page.url) == []
 

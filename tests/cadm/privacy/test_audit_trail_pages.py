@@ -56,7 +56,7 @@ def story(here, there, rheumatologist, dermatologist, outsider):
 def search(client, url=TRAIL, **fields):
     """POST the filter form; the page it sends to."""
     response = client.post(url, fields)
-    assert response.status_code == 302, response.content.decode()
+    assert response.status_code == 303, response.content.decode()
     return response["Location"]
 
 
@@ -120,7 +120,7 @@ def test_account_changes_are_in_the_trail_of_the_accounts_sites(privacy_client, 
 def test_a_patient_filter_never_reaches_the_url(privacy_client, story, here):
     location = search(privacy_client, patient="n-0042")  # an MRN in any case
     parts = urlsplit(location)
-    assert parts.path == TRAIL and parts.query.startswith("f=")
+    assert parts.path == TRAIL and parts.query.startswith("q=")
     assert "0042" not in location and str(here.public_id) not in location
     response = privacy_client.get(location)
     assert shown_rows(response) == [("outsider", "patient.view_refused"),
@@ -194,8 +194,9 @@ def test_pages_keep_the_filter_and_an_unknown_token_says_search_again(
     assert len(second.context["rows"]) == 6 and not second.context["page"].has_next
     assert f'href="?{token}&amp;page=1"' in second.content.decode()
     assert privacy_client.get(f"{location}&page=x").context["page"].number == 1
-    expired = privacy_client.get(f"{TRAIL}?f=not-a-token", follow=True)
-    assert "search again" in expired.content.decode()
+    expired = privacy_client.get(f"{TRAIL}?q={'A' * 22}")
+    assert "That search has expired: search again." in expired.content.decode()
+    assert expired.context["filter"].used() == []  # the whole trail, unfiltered
 
 
 # --- the export --------------------------------------------------------------------------------
@@ -215,7 +216,8 @@ def test_the_export_streams_the_filtered_rows_and_is_recorded(privacy_client, pr
         ("rheum", "patient.update", "N-0042"), ("rheum", "patient.view", "N-0042")]
     assert lines[-1][12] == ""  # patient.view: no detail
     recorded = AuditEvent.objects.filter(actor=privacy_officer, action="audit_trail.export")
-    assert [(r.patient, r.detail) for r in recorded] == [(here, {"filters": ["patient"]})]
+    assert [(r.patient, r.detail) for r in recorded] == [
+        (here, {"what": "audit-export", "filters": ["patient"]})]
 
 
 def test_a_formula_in_a_cell_is_defused(privacy_client, privacy_officer, site):
@@ -233,7 +235,10 @@ def test_each_trail_page_is_recorded_with_the_patients_it_showed(privacy_client,
     privacy_client.get(TRAIL)
     (row,) = AuditEvent.objects.filter(actor=privacy_officer, action="audit_trail.view")
     assert row.patient is None
-    assert row.detail == {"filters": [], "page": 1, "patients": [str(here.public_id)]}
+    assert row.detail == {"what": "audit-trail", "filters": [], "page": 1,
+                          "patients": [str(here.public_id)]}
+    # Linked to the patient it showed: her report finds it.
+    assert list(row.read_links.values_list("patient", flat=True)) == [here.pk]
     privacy_client.get(privacy_client.post(TRAIL, {"patient": "N-0042",
                                                    "action": "patient."})["Location"])
     latest = AuditEvent.objects.filter(action="audit_trail.view").latest("id")
@@ -260,7 +265,7 @@ def test_the_report_lists_every_user_who_read_changed_or_was_refused(
     # The report is a look at the record: it is in the next report.
     recorded = AuditEvent.objects.get(action="audit_trail.report")
     assert (recorded.actor, recorded.patient, recorded.detail) == (
-        privacy_officer, here, {"filters": ["patient"], "rows": 4})
+        privacy_officer, here, {"what": "audit-report", "filters": ["patient"], "rows": 4})
     again = privacy_client.get(location).context["report"]
     assert {a.actor.username for a in again.accessors} == {"rheum", "derm", "outsider",
                                                             "privacy"}
@@ -304,3 +309,53 @@ def test_a_trail_page_costs_the_same_queries_for_few_or_many_patients(privacy_cl
     for _ in range(60):
         patient_view_log(actor=rheumatologist, patient=PatientFactory(site=site))
     assert queries() == few
+
+
+def test_reads_of_lists_that_showed_the_patient_are_in_her_trail_and_report(
+        privacy_client, story, here, there, dermatologist):
+    """A list read names no patient; its links do (cadm.services.audit_reads)."""
+    from cadm.services.audit_reads import audit_read
+    other = PatientFactory(site=here.site)
+    audit_read(dermatologist, what="worklist", patients=[here, other])
+    audit_read(dermatologist, what="patient-list", patients=[other])
+    location = search(privacy_client, patient="N-0042")
+    response = privacy_client.get(location)
+    listed = [(row, what) for row, kind, what, _ in response.context["rows"]
+              if row.action == "patient.list_view"]
+    assert [(row.actor.username, what) for row, what in listed] == [("derm", "worklist")]
+    assert "in a list that showed this patient" in response.content.decode()
+    report = privacy_client.get(search(privacy_client, url=REPORT, patient="N-0042")
+                                ).context["report"]
+    derm = next(a for a in report.accessors if a.actor == dermatologist)
+    assert derm.counts == {"read": 2}  # her page, and the worklist that showed her
+
+
+def test_the_officers_unfiltered_look_is_in_the_report_of_each_patient_shown(
+        privacy_client, privacy_officer, story, here):
+    privacy_client.get(TRAIL)
+    report = privacy_client.get(search(privacy_client, url=REPORT, patient="N-0042")
+                                ).context["report"]
+    (mine,) = [a for a in report.accessors if a.actor == privacy_officer]
+    assert mine.counts == {"read": 1}
+    assert [r.action for r in report.rows if r.actor == privacy_officer] == [
+        "audit_trail.view"]
+
+
+def test_an_unfiltered_export_is_linked_to_every_patient_it_names(privacy_client,
+                                                                  privacy_officer, story,
+                                                                  here):
+    b"".join(privacy_client.get(reverse("audit-export")).streaming_content)
+    row = AuditEvent.objects.get(action="audit_trail.export")
+    assert row.patient is None and "patients" not in row.detail
+    assert list(row.read_links.values_list("patient", flat=True)) == [here.pk]
+
+
+def test_the_reports_export_has_the_reports_rows_not_the_trail_searchs(privacy_client,
+                                                                        story):
+    location = search(privacy_client, patient="N-0042", user="derm")
+    report = privacy_client.get(f"{REPORT}?{urlsplit(location).query}")
+    export_url = next(line.split('href="')[1].split('"')[0] for line in
+                      report.content.decode().splitlines() if "Export this patient" in line)
+    body = b"".join(privacy_client.get(export_url.replace("&amp;", "&")).streaming_content)
+    users = {line.split(",")[1] for line in body.decode().splitlines()[1:]}
+    assert {"rheum", "derm", "outsider"} <= users
