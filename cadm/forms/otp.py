@@ -12,10 +12,12 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cadm.forms.messages import ErrorMessagesMixin
+
 WRONG = "That code is not right, or was already used. Check your app's code for this site."
 
 
-class CodeForm(OTPAuthenticationFormMixin, forms.Form):
+class CodeForm(ErrorMessagesMixin, OTPAuthenticationFormMixin, forms.Form):
     otp_token = forms.CharField(label="Code", max_length=32, widget=forms.TextInput(attrs={
         "autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}))
 
@@ -50,5 +52,6 @@ class CodeForm(OTPAuthenticationFormMixin, forms.Form):
         return self.cleaned_data
 
     def _device_for(self, token: str):
-        model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
+        app_code = token.isascii() and token.isdigit() and len(token) == 6
+        model = TOTPDevice if app_code else StaticDevice
         return model.objects.devices_for_user(self.user, confirmed=True).first()

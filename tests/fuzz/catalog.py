@@ -39,8 +39,10 @@ class FormCase:
         return issubclass(self.form_class, ErrorMessagesMixin)
 
     def build(self, data: dict | None, *, patient, site) -> forms.BaseForm:
-        """The form bound to `data`, with what its constructor needs (patient, today, sites)."""
-        known = {"patient": patient, "today": dt.date.today(), "sites": [site]}
+        """The form bound to `data`, with what its constructor needs (patient, today, sites,
+        user)."""
+        known = {"patient": patient, "today": dt.date.today(), "sites": [site],
+                 "user": patient.created_by}  # the user a second-factor code is for
         kwargs = {}
         for name, param in _init_parameters(self.form_class):
             if name in known:

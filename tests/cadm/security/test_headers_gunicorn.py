@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -64,7 +65,8 @@ def static_root(tmp_path_factory):
 def _database_url(tmp_path) -> str:
     db = connection.settings_dict
     if connection.vendor == "postgresql":
-        return (f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        user, password = (quote(db[key] or "", safe="") for key in ("USER", "PASSWORD"))
+        return (f"postgres://{user}:{password}@{db['HOST'] or '127.0.0.1'}:"
                 f"{db['PORT'] or 5432}/{db['NAME']}")
     copy = tmp_path / "db.sqlite3"
     with connection.cursor() as cursor:
