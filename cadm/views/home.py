@@ -19,6 +19,10 @@ def home(request):
         return redirect("ruleset-list")
     if has_perm(request.user, Perm.COHORT_AGGREGATE_VIEW):
         return redirect("cohort-summary")
+    if has_perm(request.user, Perm.AUDIT_VIEW):
+        return redirect("audit-trail")
+    if has_perm(request.user, Perm.USERS_MANAGE):
+        return redirect("user-list")
     return render(request, "cadm/no_role.html", status=403)
 
 
