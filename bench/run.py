@@ -119,6 +119,8 @@ def bench_env(url: str, queue: str) -> dict:
             "LOG_LEVEL": "WARNING", "ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Plain HTTP on the loopback: in production TLS ends at a proxy in front.
             "SECURE_SSL_REDIRECT": "False",
+            # The clinician's session is a password login's: no second factor is asked.
+            "OTP_REQUIRED_ROLES": "",
             "MPLCONFIGDIR": os.environ.get("MPLCONFIGDIR") or tempfile.gettempdir()}
 
 
