@@ -22,7 +22,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 
-from cadm.models import AuditEvent
+from cadm.models import AuditEvent, AuditReadLink
 from cadm.permissions import site_ids_of
 
 from .ordering import StableOrdering
@@ -33,6 +33,8 @@ DETAIL_KEYS = frozenset({
     "fields", "results", "from", "to", "reason", "until", "number", "job", "kind",
     "previous", "section", "item", "component", "result", "outcome", "rows", "site",
     "replaced_by", "prefix",
+    # Reads (cadm.services.audit_reads): the door's route name, a refusal's status and method.
+    "what", "status", "method",
 })
 
 
@@ -75,8 +77,9 @@ class AuditFilter(django_filters.FilterSet):
     target_type = django_filters.CharFilter(help_text="e.g. cadm.patient, cadm.flag")
     target = django_filters.CharFilter(field_name="target_id",
                                        help_text="The target's id (a UUID for most)")
-    patient = django_filters.UUIDFilter(field_name="patient__public_id",
-                                        help_text="A patient's id (UUID)")
+    patient = django_filters.UUIDFilter(
+        method="by_patient", help_text="A patient's id (UUID): the rows naming the patient "
+                                       "and the reads of lists that showed them")
     actor = django_filters.CharFilter(field_name="actor__username", help_text="Username")
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
@@ -85,6 +88,14 @@ class AuditFilter(django_filters.FilterSet):
         model = AuditEvent
         fields = ["action", "action_prefix", "target_type", "target", "patient", "actor",
                   "since", "until"]
+
+    def by_patient(self, queryset, name, value):
+        # A list's row names no patient: its links do. Only links to patients of the
+        # caller's sites, as the rows naming a patient are (get_queryset).
+        linked = AuditReadLink.objects.filter(
+            patient__public_id=value, patient__site_id__in=site_ids_of(self.request.user))
+        return queryset.filter(Q(patient__public_id=value)
+                               | Q(pk__in=linked.values("event_id")))
 
 
 @extend_schema(tags=["audit"])

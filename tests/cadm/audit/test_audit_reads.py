@@ -14,7 +14,7 @@ from cadm.selectors.patients import patient_get_for
 from cadm.services.audit import audit_record
 from cadm.services.audit_reads import LIST_VIEW, REFUSED, VIEW, audit_read, reads_of_patient
 from tests.cadm.api.conftest import token_client
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, UserFactory
 from tests.searching import searched
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,21 @@ def _flag(patient) -> Flag:
         patient=patient, code="READ", severity="info", severity_rank=2, summary="read",
         detail="-", citation="-", evidence_label="-", evidence_digest="0" * 64,
         ruleset=RuleSetVersion.objects.get(state="active"), opened_at=now, updated_at=now)
+
+
+def test_the_audit_apis_patient_filter_finds_the_lists_that_showed_them(site, other_site,
+                                                                        patient,
+                                                                        rheumatologist):
+    root = UserFactory(username="root", sites=[site])
+    root.is_superuser = root.is_staff = True
+    root.save()
+    theirs = PatientFactory(site=other_site)
+    audit_read(rheumatologist, what="patient-list", patients=[patient, theirs])
+    api = token_client(root)
+
+    def found(who):
+        return [(r["action"], r["detail"]) for r in api.get(
+            "/api/v1/audit/", {"patient": str(who.public_id)}).json()["results"]]
+
+    assert found(patient) == [(LIST_VIEW, {"what": "patient-list"})]  # no ids shown there
+    assert found(theirs) == []  # another site's patient: not even through the list
