@@ -41,16 +41,30 @@ class FormCase:
     def build(self, data: dict | None, *, patient, site) -> forms.BaseForm:
         """The form bound to `data`, with what its constructor needs (patient, today, sites,
         user)."""
-        known = {"patient": patient, "today": dt.date.today(), "sites": [site],
-                 "user": patient.created_by}  # the user a second-factor code is for
+        # `user`: whom a second-factor code is for; `officer`, `actor`: who searches the
+        # audit trail or manages accounts (the forms offer what that person may choose).
+        known = {"patient": lambda: patient, "today": dt.date.today, "sites": lambda: [site],
+                 "user": lambda: patient.created_by,
+                 "officer": lambda: _person("privacy_officer", site),
+                 "actor": lambda: _person("site_admin", site)}
         kwargs = {}
         for name, param in _init_parameters(self.form_class):
             if name in known:
-                kwargs[name] = known[name]
+                kwargs[name] = known[name]()
             elif param.kind == param.KEYWORD_ONLY and param.default is param.empty:
                 raise TypeError(f"{self.name}: tests/fuzz/catalog.py does not know how to "
                                 f"pass {name!r}; teach FormCase.build")
         return self.form_class(data=data, **kwargs)
+
+
+def _person(role: str, site):
+    """The one user of that role at the site (made once)."""
+    from cadm.models import User
+    from tests.factories import UserFactory
+
+    username = f"catalog-{role}-{site.pk}"
+    return User.objects.filter(username=username).first() or UserFactory(
+        username=username, role=role, sites=[site])
 
 
 def _init_parameters(form_class: type) -> list[tuple[str, inspect.Parameter]]:
