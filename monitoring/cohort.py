@@ -3,9 +3,12 @@ progression in the last `lung.decline_window_days`, each list a page at a time.
 
 Which patients a list has, and their order, come from each patient's LungStatus: the keys
 (dates) the evaluation stores (monitoring.schedule.CohortKeys, kept by monitoring.lung_status),
-compared in SQL with the page's day, so the database pages both lists. Only the rows of the
-pages shown become full rows (the engine's schedule, the decline table), from those patients'
-results. A fixed number of queries, and about the same time, whatever the cohort's size.
+compared in SQL with the page's day, so the database pages both lists. The progression list is
+read in the order of its index; the anti-MDA5 list's order depends on the day (overdue), so
+its members (a partial index) are sorted. Only the rows of the pages shown become full rows
+(the engine's schedule, the decline table) from those patients' results. A fixed number of
+queries whatever the cohort's size; what still grows with it is counting each list (the page
+shows the totals) and sorting the anti-MDA5 list's members, never a rule run per patient.
 
 Patients whose row has not been evaluated yet (as_of empty: present before the rows existed,
 until the daily sweep or a change to their record) are on neither list: the page counts them.
@@ -18,8 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.db.models.lookups import LessThan
 
 from cadm.models import AutoantibodyResult, Patient, RecordStatus, Site
@@ -30,7 +32,8 @@ from cadm.selectors.patients import patient_list_for
 from cadm.selectors.rulesets import ruleset_active
 
 from . import schedule as sch
-from .models import HrctStudy, LungStatus, PpfAssessment, PulmonaryFunctionTest
+from .lung_status import keys_of
+from .models import HrctStudy, LungStatus, PulmonaryFunctionTest
 from .sections import hrct_fact, pft_fact
 
 PAGE_SIZE = 50
@@ -87,32 +90,15 @@ def mda5_list(scope, day: date):
                       "family_name", "id"))
 
 
-def _judged(since: date, day: date):
-    """Clinicians' judgements of radiological progression in the window."""
-    return (PpfAssessment.objects.filter(radiological_progression=True, observed_on__gte=since,
-                                         observed_on__lte=day)
-            .exclude(status=RecordStatus.ENTERED_IN_ERROR))
-
-
 def progression_list(scope, since: date, day: date):
-    """Patients with a PPF 2022 decline (sch.decline_on_within) or a judgement of radiological
-    progression in the window: anti-MDA5 positive first, then the newest progression first,
-    then by name. Found from the two windows (index ranges), not from the whole scope."""
-    declined = Q(lung_status__ppf_decline_on__gte=since, lung_status__ppf_decline_on__lte=day)
-    members = (LungStatus.objects.filter(ppf_decline_on__gte=since, ppf_decline_on__lte=day)
-               .order_by().values("patient_id")
-               .union(_judged(since, day).order_by().values("patient_id")))
-    judged_on = (_judged(since, day).filter(patient_id=OuterRef("pk"))
-                 .order_by("-observed_on").values("observed_on")[:1])
-    return (scope.filter(pk__in=members)
+    """Patients with a PPF 2022 decline or a judgement of radiological progression in the
+    window (sch.progression_within): anti-MDA5 positive first, then the newest progression
+    first, then by name; the index lung_status_progression in that order."""
+    return (scope.filter(lung_status__progression_on__gte=since,
+                         lung_status__progression_on__lte=day)
             .select_related("site", "lung_status")
-            .annotate(decline_on=Case(When(declined, then=F("lung_status__ppf_decline_on"))),
-                      imaging_on=Subquery(judged_on),
-                      mda5=Coalesce(F("lung_status__mda5_positive"), Value(False)))
-            # Either date may be missing: GREATEST skips a NULL in PostgreSQL, not in SQLite.
-            .annotate(latest_on=Greatest(Coalesce("decline_on", "imaging_on"),
-                                         Coalesce("imaging_on", "decline_on")))
-            .order_by(F("mda5").desc(), F("latest_on").desc(), "family_name", "id"))
+            .order_by(F("lung_status__mda5_positive").desc(),
+                      F("lung_status__progression_on").desc(), "family_name", "id"))
 
 
 def _values(model, ids, *fields, **filters) -> dict[int, list]:
@@ -162,10 +148,13 @@ def _mda5_row(patient: Patient, facts: rf.PatientFacts, params: dict, day: date)
                    (day - last).days if last else None, view)
 
 
-def _progression_row(patient: Patient, facts: rf.PatientFacts, params: dict,
-                     since: date) -> ProgressionRow:
+def _progression_row(patient: Patient, facts: rf.PatientFacts, params: dict, since: date,
+                     day: date) -> ProgressionRow:
+    """The decline table's row from the PFTs; the judgement's day as stored (the rules do not
+    read judgements: the PPF assessments' own day is the row's)."""
+    keys = keys_of(patient.lung_status)
     return ProgressionRow(patient, sch.ppf_decline(facts.pft, params, since),
-                          patient.imaging_on, patient.mda5)
+                          sch.radiological_on_within(keys, since, day), keys.mda5_positive)
 
 
 def lung_cohort_for(*, user, site: Site | None, as_of: date, mda5_page=None,
@@ -183,7 +172,7 @@ def lung_cohort_for(*, user, site: Site | None, as_of: date, mda5_page=None,
     shown = list({p.pk: p for p in (*mda5, *progression)}.values())
     facts = _lung_facts(shown, as_of)
     mda5.object_list = [_mda5_row(p, facts[p.pk], params, as_of) for p in mda5]
-    progression.object_list = [_progression_row(p, facts[p.pk], params, since)
+    progression.object_list = [_progression_row(p, facts[p.pk], params, since, as_of)
                                for p in progression]
     not_evaluated = LungStatus.objects.filter(
         as_of__isnull=True, patient__in=scope.order_by().values("pk")).count()

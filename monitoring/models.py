@@ -62,11 +62,6 @@ class PpfAssessment(ClinicalRecord):
 
     class Meta(ClinicalRecord.Meta):
         verbose_name = "PPF assessment"
-        # The lung cohort's progression list: the year's judgements of the whole cohort.
-        indexes = [*ClinicalRecord.Meta.indexes,
-                   models.Index(fields=["observed_on"],
-                                condition=models.Q(radiological_progression=True),
-                                name="ppf_radiological_on")]
 
 
 class LungStatus(models.Model):
@@ -88,6 +83,8 @@ class LungStatus(models.Model):
     early_until = models.DateField(null=True)
     next_pft_due_after_early = models.DateField(null=True)
     ppf_decline_on = models.DateField(null=True)
+    radiological_on = models.DateField(null=True)
+    progression_on = models.DateField(null=True)
 
     class Meta:
         verbose_name = "lung status"
@@ -96,10 +93,10 @@ class LungStatus(models.Model):
             # The anti-MDA5 list: its members only (a few in ten of a cohort).
             models.Index(fields=["patient"], condition=models.Q(mda5_positive=True),
                          name="lung_status_mda5"),
-            # The progression list: the year's window, a range of dates.
-            models.Index(fields=["ppf_decline_on"],
-                         condition=models.Q(ppf_decline_on__isnull=False),
-                         name="lung_status_decline"),
+            # The progression list in its order, the year's window a range of it.
+            models.Index(fields=["-mda5_positive", "-progression_on"],
+                         condition=models.Q(progression_on__isnull=False),
+                         name="lung_status_progression"),
             # The page's count of patients not evaluated yet: none once the sweep has run.
             models.Index(fields=["patient"], condition=models.Q(as_of__isnull=True),
                          name="lung_status_unevaluated"),

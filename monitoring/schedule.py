@@ -259,9 +259,9 @@ class CohortKeys:
     (stored per patient: monitoring.models.LungStatus).
 
     Dates only, so that what depends on the day the page is read (overdue, the year's
-    window) is decided on that day from them (`pft_overdue_on`, `decline_on_within`): the
-    keys stay true on `as_of` and every later day for as long as the facts do not change,
-    and every change of the facts is evaluated again."""
+    window) is decided on that day from them (`pft_overdue_on`, `progression_within`): the
+    keys stay true on `as_of` and every later day for as long as the record does not
+    change, and every change of the record is evaluated again."""
 
     mda5_positive: bool = False
     mda5_first_positive: date | None = None
@@ -271,12 +271,16 @@ class CohortKeys:
     early_until: date | None = None  # last day of the shorter anti-MDA5 interval
     next_pft_due_after_early: date | None = None  # the due date once that interval ends
     ppf_decline_on: date | None = None  # `ppf_decline` in the window before `as_of`
+    radiological_on: date | None = None  # the newest judgement of radiological progression
+    progression_on: date | None = None  # the newer of the two: the progression list's date
 
 
-def cohort_keys(facts: PatientFacts, schedule: dict, params: dict,
-                as_of: date) -> CohortKeys:
+def cohort_keys(facts: PatientFacts, schedule: dict, params: dict, as_of: date,
+                radiological: Iterable[date] = ()) -> CohortKeys:
     """The keys of a patient evaluated on `as_of`; `schedule` is that evaluation's
-    `lung_schedule` (the engine's lung.surveillance of the same facts)."""
+    `lung_schedule` (the engine's lung.surveillance of the same facts); `radiological`: the
+    days of the clinicians' judgements of radiological progression (PPF assessments saying
+    so), which the rules do not read."""
     facts = facts.up_to(as_of)
     mda5 = "mda5" in positive(facts)
     first = first_positive(facts, "mda5") if mda5 else None
@@ -291,12 +295,15 @@ def cohort_keys(facts: PatientFacts, schedule: dict, params: dict,
     decline = ppf_decline(facts.pft, params, since)
     # Any PFT, with or without a schedule: "days since the last PFT" orders both.
     last = facts.pft[-1].date if facts.pft else None
+    judged = max((d for d in radiological if d <= as_of), default=None)
+    declined = decline.later.date if decline else None
     return CohortKeys(
         mda5_positive=mda5, mda5_first_positive=first.date if first else None,
         pft_schedule=bool(schedule), last_pft=last,
         next_pft_due=view.next_due if view.last_pft else None,
         early_until=view.early_until, next_pft_due_after_early=after_early,
-        ppf_decline_on=decline.later.date if decline else None)
+        ppf_decline_on=declined, radiological_on=judged,
+        progression_on=max((d for d in (declined, judged) if d), default=None))
 
 
 def pft_due_on(keys: CohortKeys, day: date) -> date | None:
@@ -313,10 +320,25 @@ def pft_overdue_on(keys: CohortKeys, day: date) -> bool:
     return not keys.pft_schedule or keys.last_pft is None or pft_due_on(keys, day) < day
 
 
+def _within(on: date | None, since: date, day: date) -> date | None:
+    return on if on and since <= on <= day else None
+
+
 def decline_on_within(keys: CohortKeys, since: date, day: date) -> date | None:
     """The date of the PPF 2022 decline in the window from `since` to `day`, or None."""
-    on = keys.ppf_decline_on
-    return on if on and since <= on <= day else None
+    return _within(keys.ppf_decline_on, since, day)
+
+
+def radiological_on_within(keys: CohortKeys, since: date, day: date) -> date | None:
+    """The newest judgement of radiological progression in the window, or None."""
+    return _within(keys.radiological_on, since, day)
+
+
+def progression_within(keys: CohortKeys, since: date, day: date) -> date | None:
+    """The newest of the two in the window (the progression list's order), or None: the
+    newer of the two dates is in the window exactly when one is, and is then the newest of
+    those that are. The page's SQL (monitoring.cohort) is this comparison."""
+    return _within(keys.progression_on, since, day)
 
 
 # ---------------------------------------------------------------- PPF summary

@@ -40,6 +40,8 @@ class Migration(migrations.Migration):
                 ('early_until', models.DateField(null=True)),
                 ('next_pft_due_after_early', models.DateField(null=True)),
                 ('ppf_decline_on', models.DateField(null=True)),
+                ('radiological_on', models.DateField(null=True)),
+                ('progression_on', models.DateField(null=True)),
             ],
             options={
                 'verbose_name': 'lung status',
@@ -47,16 +49,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.AddIndex(
-            model_name='ppfassessment',
-            index=models.Index(condition=models.Q(('radiological_progression', True)), fields=['observed_on'], name='ppf_radiological_on'),
-        ),
-        migrations.AddIndex(
             model_name='lungstatus',
             index=models.Index(condition=models.Q(('mda5_positive', True)), fields=['patient'], name='lung_status_mda5'),
         ),
         migrations.AddIndex(
             model_name='lungstatus',
-            index=models.Index(condition=models.Q(('ppf_decline_on__isnull', False)), fields=['ppf_decline_on'], name='lung_status_decline'),
+            index=models.Index(condition=models.Q(('progression_on__isnull', False)), fields=['-mda5_positive', '-progression_on'], name='lung_status_progression'),
         ),
         migrations.AddIndex(
             model_name='lungstatus',

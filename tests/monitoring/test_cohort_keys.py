@@ -18,6 +18,8 @@ from monitoring.schedule import (
     decline_on_within,
     decline_table,
     pft_overdue_on,
+    progression_within,
+    radiological_on_within,
     schedule_view,
 )
 
@@ -39,8 +41,8 @@ def day(n: int) -> date:
     return POSITIVE + timedelta(days=n)
 
 
-def keys_on(fx: f.PatientFacts, as_of: date) -> CohortKeys:
-    return cohort_keys(fx, evaluate(fx, P, as_of).lung_schedule, P, as_of)
+def keys_on(fx: f.PatientFacts, as_of: date, judged=()) -> CohortKeys:
+    return cohort_keys(fx, evaluate(fx, P, as_of).lung_schedule, P, as_of, judged)
 
 
 def engine_overdue(fx: f.PatientFacts, on: date) -> bool:
@@ -139,3 +141,31 @@ def test_the_newest_decline_is_stored():
     assert keys_on(FALL, day(300)).ppf_decline_on == day(300)
     assert keys_on(FALL, day(665)).ppf_decline_on == day(300)  # 365 days: still the window
     assert keys_on(FALL, day(666)).ppf_decline_on is None
+
+
+JUDGED = (day(150), day(400), day(900))  # the last is after every evaluation day below
+
+
+@pytest.mark.parametrize("evaluated", [100, 250, 300, 400, 520, 664, 700, 800])
+def test_the_progression_lists_date_on_every_later_day_is_the_newest_in_the_window(evaluated):
+    """The newer of the decline and the judgement stands for both: in the window exactly when
+    one of them is, and then the newest of those that are (the old page's order)."""
+    as_of = day(evaluated)
+    keys = keys_on(FALL, as_of, JUDGED)
+    recorded = FALL.up_to(as_of)
+    for n in range(0, 800):
+        on = as_of + timedelta(days=n)
+        since = on - timedelta(days=P["lung.decline_window_days"])
+        declines = [r.later.date for r in decline_table(recorded.pft, P)
+                    if r.earlier and since <= r.later.date <= on and r.ppf_physiological]
+        judged = [d for d in JUDGED if since <= d <= min(on, as_of)]
+        assert decline_on_within(keys, since, on) == max(declines, default=None), on
+        assert radiological_on_within(keys, since, on) == max(judged, default=None), on
+        assert progression_within(keys, since, on) == max(declines + judged, default=None), on
+
+
+def test_judgements_after_the_evaluation_day_wait_for_their_day():
+    assert keys_on(FALL, day(399), JUDGED).radiological_on == day(150)
+    assert keys_on(FALL, day(400), JUDGED).radiological_on == day(400)
+    assert keys_on(FALL, day(400), JUDGED).progression_on == day(400)
+    assert keys_on(FALL, day(400)).progression_on == day(300)

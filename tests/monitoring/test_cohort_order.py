@@ -19,6 +19,7 @@ from monitoring import cohort as page
 from monitoring import schedule as sch
 from monitoring.models import LungStatus, PpfAssessment
 from tests.factories import UserFactory
+from tests.monitoring.lung_data import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,7 @@ def demo(django_capture_on_commit_callbacks):
             worsening_symptoms=n % 2 == 0, radiological_progression=n % 4 != 3,
             status=RecordStatus.ENTERED_IN_ERROR if n % 5 == 4 else RecordStatus.FINAL,
             recorded_by=p.created_by)
+    sweep(TODAY)  # as recording them would: here, the cohort path
     return patients
 
 

@@ -1,6 +1,7 @@
 """Each patient's LungStatus follows the evaluation (monitoring.lung_status): written on the
 per-patient path and in bulk on the cohort's, only when it changes, in a fixed number of
-queries per chunk; the page's SQL decides overdue and the year's window as the pure keys do."""
+queries per chunk, and when a judgement of radiological progression is recorded or corrected;
+the page's SQL decides overdue and the year's window as the pure keys do."""
 
 import importlib
 import itertools
@@ -14,16 +15,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cadm.inputs.lung import PpfAssessmentInput
 from cadm.models import Patient
 from cadm.rules.engine import evaluate
+from cadm.sections import get_section
 from cadm.selectors.cohort_facts import cohort_facts
 from cadm.selectors.facts import patient_facts
 from cadm.selectors.rulesets import ruleset_active
+from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.evaluation import patient_reevaluate
+from cadm.services.visits import results_add
 from monitoring import cohort as page
 from monitoring.lung_status import lung_status_sync, lung_statuses_sync
-from monitoring.models import LungStatus
-from monitoring.schedule import CohortKeys, cohort_keys, decline_on_within, pft_overdue_on
+from monitoring.models import LungStatus, PpfAssessment
+from monitoring.schedule import CohortKeys, cohort_keys, pft_overdue_on, progression_within
 from screening.cohort_sync import screening_plans_sync
 from screening.models import ScreeningPlan
 from screening.services import screening_plan_sync
@@ -45,8 +50,18 @@ def stored(patient) -> dict:
 def expected(patient, as_of) -> dict:
     facts = patient_facts(patient)
     params = ruleset_active().params
-    keys = cohort_keys(facts, evaluate(facts, params, as_of).lung_schedule, params, as_of)
+    judged = PpfAssessment.objects.filter(patient=patient, radiological_progression=True,
+                                          status="final").values_list("observed_on", flat=True)
+    keys = cohort_keys(facts, evaluate(facts, params, as_of).lung_schedule, params, as_of,
+                       judged)
     return {k: getattr(keys, k) for k in KEYS}
+
+
+def judge(patient, day, radiological=True):
+    return PpfAssessment.objects.create(patient=patient, observed_on=day,
+                                        worsening_symptoms=False,
+                                        radiological_progression=radiological,
+                                        recorded_by=patient.created_by)
 
 
 def varied(site) -> list:
@@ -59,6 +74,8 @@ def varied(site) -> list:
         PatientFactory(site=site, family_name="Plain"),
     ]
     PftFactory(patient=patients[0], observed_on=ago(TODAY, 5), fvc_pct_predicted=70)
+    judge(patients[1], ago(TODAY, 40))
+    judge(patients[2], ago(TODAY, 30), radiological=False)
     return patients
 
 
@@ -108,15 +125,16 @@ def test_a_chunk_costs_a_fixed_number_of_queries_and_writes_only_changes(site, s
     facts = cohort_facts(patients)
     pairs = [(p, evaluate(facts[p.pk], ruleset.params, TODAY, version=ruleset.number))
              for p in patients]
-    assert _chunk_queries(pairs, facts) == (2, ["SELECT", "INSERT"])
-    assert _chunk_queries(pairs, facts) == (1, ["SELECT"])  # nothing changed: nothing written
+    reads = ["SELECT", "SELECT"]  # the rows, the judgements
+    assert _chunk_queries(pairs, facts) == (3, [*reads, "INSERT"])
+    assert _chunk_queries(pairs, facts) == (2, reads)  # nothing changed: nothing written
     later = TODAY + timedelta(days=1)
     for p in patients:
         PftFactory(patient=p, observed_on=later, fvc_pct_predicted=60)
     facts = cohort_facts(patients)
     pairs = [(p, evaluate(facts[p.pk], ruleset.params, later, version=ruleset.number))
              for p in patients]
-    assert _chunk_queries(pairs, facts) == (2, ["SELECT", "UPDATE"])
+    assert _chunk_queries(pairs, facts) == (3, [*reads, "INSERT"])  # .. ON CONFLICT UPDATE
     assert {stored(p)["last_pft"] for p in patients} == {later}
 
 
@@ -160,7 +178,7 @@ def test_patients_present_before_the_rows_are_counted_until_evaluated(site, rheu
     # Even a patient whose keys are the empty row's defaults is marked evaluated.
     assert stored(patients[-1]) == {"as_of": TODAY, **expected(patients[-1], TODAY)}
     cohort = rheum_client.get(reverse("lung-cohort")).context["cohort"]
-    assert (cohort.not_evaluated, len(cohort.mda5), len(cohort.progression)) == (0, 4, 1)
+    assert (cohort.not_evaluated, len(cohort.mda5), len(cohort.progression)) == (0, 4, 2)
     migration.rows_not_evaluated(apps, None)  # present rows are left alone
     assert LungStatus.objects.filter(as_of__isnull=True).count() == 0
 
@@ -189,7 +207,7 @@ def test_the_pages_sql_decides_as_the_keys_do(site):
         patient = PatientFactory(site=site, family_name=f"K{n:04d}")
         keys = CohortKeys(mda5_positive=True, pft_schedule=schedule, last_pft=last,
                           next_pft_due=due, early_until=early, next_pft_due_after_early=after,
-                          ppf_decline_on=due)
+                          progression_on=after)
         LungStatus.objects.create(patient=patient, as_of=TODAY, **{
             k: getattr(keys, k) for k in KEYS})
         rows[patient.pk] = keys
@@ -198,6 +216,29 @@ def test_the_pages_sql_decides_as_the_keys_do(site):
         since = day - timedelta(days=3)
         overdue = dict(page.mda5_list(scope, day).values_list("pk", "pft_overdue"))
         assert overdue == {pk: pft_overdue_on(k, day) for pk, k in rows.items()}, day
-        listed = dict(page.progression_list(scope, since, day).values_list("pk", "latest_on"))
-        assert listed == {pk: decline_on_within(k, since, day) for pk, k in rows.items()
-                          if decline_on_within(k, since, day)}, day
+        listed = list(page.progression_list(scope, since, day).values_list(
+            "pk", "lung_status__progression_on"))
+        assert dict(listed) == {pk: progression_within(k, since, day)
+                                for pk, k in rows.items() if progression_within(k, since, day)}
+        assert [on for _, on in listed] == sorted((on for _, on in listed), reverse=True)
+
+
+def test_recording_or_correcting_a_judgement_moves_the_patient(site, rheumatologist,
+                                                                 django_capture_on_commit_callbacks):
+    """PPF assessments are not facts of the rules, but recording one evaluates the patient
+    again (as every result does), and so does marking one entered in error."""
+    patient = PatientFactory(site=site, family_name="Judged")
+    patient_reevaluate(patient.pk, as_of=TODAY)
+    assert stored(patient)["progression_on"] is None
+    row = PpfAssessmentInput(worsening_symptoms=False, radiological_progression=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        (assessment,) = results_add(actor=rheumatologist, patient=patient,
+                                    observed_on=ago(TODAY, 10),
+                                    rows=[(get_section("ppf"), row)])
+    assert stored(patient)["radiological_on"] == stored(patient)["progression_on"] == ago(
+        TODAY, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_mark_entered_in_error(actor=rheumatologist, patient=patient,
+                                     section=get_section("ppf"), record=assessment,
+                                     reason="wrong patient")
+    assert stored(patient)["progression_on"] is None
