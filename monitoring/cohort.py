@@ -150,8 +150,8 @@ def _mda5_row(patient: Patient, facts: rf.PatientFacts, params: dict, day: date)
 
 def _progression_row(patient: Patient, facts: rf.PatientFacts, params: dict, since: date,
                      day: date) -> ProgressionRow:
-    """The decline table's row from the PFTs; the judgement's day as stored (the rules do not
-    read judgements: the PPF assessments' own day is the row's)."""
+    """The decline table's row, rebuilt from the patient's PFTs; the judgement's day, a
+    date the keys hold (as the page read them to list the patient)."""
     keys = keys_of(patient.lung_status)
     return ProgressionRow(patient, sch.ppf_decline(facts.pft, params, since),
                           sch.radiological_on_within(keys, since, day), keys.mda5_positive)
