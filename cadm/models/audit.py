@@ -6,7 +6,9 @@ class AuditEvent(models.Model):
     """Who did what to which record, beside the field history kept by simple-history.
 
     `detail` holds identifiers and changed field names, never free-text patient data.
-    Append-only: the database refuses UPDATE (and DELETE on PostgreSQL) of a row (0014).
+    Append-only: the database refuses UPDATE and DELETE of a row (0014 on PostgreSQL, 0020
+    on SQLite; the project's `flush` command, which test runs use to empty the tables, lifts
+    the SQLite trigger for that one transaction).
     """
 
     actor = models.ForeignKey(
