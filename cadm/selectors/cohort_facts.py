@@ -20,10 +20,15 @@ from cadm.sections import all_sections
 
 from .facts import facts_of, visit_fact
 
+# Columns no `to_fact` reads: the order is the query's, and decoding them (timestamps above
+# all) was a large part of a chunk's time. A to_fact that needs one fails loudly (AttributeError).
+UNREAD = frozenset({"public_id", "created_at", "status", "status_reason", "recorded_by_id",
+                    "visit_id", "clinician_id", "notes", "note"})
+
 
 @cache
 def _row_type(model) -> tuple[type, tuple[str, ...]]:
-    fields = tuple(f.attname for f in model._meta.concrete_fields)
+    fields = tuple(f.attname for f in model._meta.concrete_fields if f.attname not in UNREAD)
     return namedtuple(f"{model.__name__}Row", fields), fields
 
 

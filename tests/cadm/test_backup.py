@@ -31,7 +31,8 @@ def test_the_fingerprint_counts_every_table_and_changes_with_a_flag(site, rheuma
                                updated_at=patient.created_at)
     before = data_fingerprint()
     assert before["tables"]["cadm_flag"] == 1 and before["tables"]["cadm_patient"] == 1
-    assert {"cadm_auditevent", "cadm_historicalflag", "cadm_user", "cadm_user_sites"} <= set(before["tables"])
+    assert {"cadm_auditevent", "cadm_historicalflag", "cadm_user",
+            "cadm_user_sites"} <= set(before["tables"])
     Flag.objects.filter(pk=flag.pk).update(state="dismissed")
     after = data_fingerprint()
     assert after["tables"] == before["tables"]
