@@ -57,6 +57,7 @@ from cadm.selectors.patients import patient_list_for
 from cadm.selectors.records import PatientRecords, patient_records
 from cadm.selectors.rulesets import ruleset_active
 from cadm.services.audit import audit_record
+from cadm.services.audit_reads import refusal_outside_views
 from cadm.services.evaluation import patient_evaluation
 
 from . import export_codes as codes
@@ -230,7 +231,20 @@ def observation_get_for(*, user, observation_id: str) -> tuple[Patient, dict]:
             if resource["id"] == observation_id:
                 return patient, resource
         break
+    _refusal_recorded(user, row_id)
     raise Http404("No such Observation.")
+
+
+def _refusal_recorded(user, row_id: uuid.UUID) -> None:
+    """An Observation of another site's patient does not exist for this user, but asking for
+    it is recorded against the user, naming whose it is (issue 14: refused reads)."""
+    models = [Visit, *(get_section(key).model for key in OBSERVATION_BUILDERS)]
+    for model in models:
+        owner = model.objects.filter(public_id=row_id).values_list("patient__public_id",
+                                                                   flat=True).first()
+        if owner is not None:
+            refusal_outside_views(user, owner)
+            return
 
 
 # ---------------------------------------------------------------- Patient search

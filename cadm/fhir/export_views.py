@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from cadm.models import Patient
 from cadm.permissions import Perm
 from cadm.selectors.patients import patient_get_for, patient_list_for
+from cadm.services.audit_reads import refusal_outside_views
 
 from . import export
 from .http import FhirViewMixin
@@ -105,14 +106,17 @@ def _patient_param(request) -> str:
 
 class ObservationSearch(_FhirView):
     """GET Observation?patient=<id>[&code=[system|]code,...]. A patient that is not one the
-    user may see gives an empty searchset, as a search for no match does in FHIR; nothing is
-    audited then, since no patient data leaves."""
+    user may see gives an empty searchset, as a search for no match does in FHIR; the
+    attempt is recorded as a refusal when the id is one of our patients."""
 
     def get(self, request):
         patient_id = _patient_param(request)
         try:
             patient = patient_list_for(user=request.user).get(public_id=uuid.UUID(patient_id))
-        except (ValueError, Patient.DoesNotExist):
+        except ValueError:
+            return self.bundle([])
+        except Patient.DoesNotExist:  # another site's patient: refused, and recorded so
+            refusal_outside_views(request.user, patient_id)
             return self.bundle([])
         tokens = export.parse_tokens(request.query_params.getlist("code"))
         observations = export.patient_observation_list(patient, tokens)

@@ -75,6 +75,9 @@ def test_roles_and_sites(route, role, expected, request, patient, data, as_user)
     else:
         _outcome(response, expected, {403: "forbidden", 404: "not-found"}[expected])
         assert not AuditEvent.objects.filter(action__startswith="fhir.").exists()
+    if role == "outsider":  # another site's patient: refused, and recorded naming whose
+        assert AuditEvent.objects.filter(action="patient.view_refused", patient=patient,
+                                         actor=request.getfixturevalue(role)).count() == 1
 
 
 @pytest.mark.parametrize("route", ["everything", "patient", "observation", "member"])
@@ -258,6 +261,8 @@ def test_observation_search_of_a_patient_one_cannot_see_is_empty(outsider, patie
     for value in (str(patient.public_id), "not-a-uuid"):
         assert _observations(client, {"patient": value})["total"] == 0
     assert not AuditEvent.objects.filter(action__startswith="fhir.").exists()
+    refused = AuditEvent.objects.filter(action="patient.view_refused", actor=outsider)
+    assert list(refused.values_list("patient", flat=True)) == [patient.pk]
 
 
 def test_observation_search_needs_one_patient(rheumatologist, patient):
