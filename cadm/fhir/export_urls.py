@@ -8,6 +8,7 @@ from . import export_views as views
 
 urlpatterns = [
     path("Patient", views.PatientSearch.as_view(), name="fhir-patient-search"),
+    path("Patient/_search", views.PatientSearchPost.as_view(), name="fhir-patient-search-post"),
     path("Patient/<str:patient_id>", views.PatientRead.as_view(), name="fhir-patient-read"),
     path("Patient/<str:patient_id>/$everything", views.PatientEverything.as_view(),
          name="fhir-patient-everything"),

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -78,10 +79,14 @@ class PatientRead(_FhirView):
 
 
 class PatientSearch(_FhirView):
-    """GET Patient?identifier=[system]|value: within the user's sites only."""
+    """GET Patient?identifier=[system]|value: within the user's sites only. FHIR's
+    `POST Patient/_search` (PatientSearchPost) takes the same parameters in a form body, so
+    that an MRN need not travel in an address that proxies log."""
 
     def get(self, request):
-        values = request.query_params.getlist("identifier")
+        return self.search(request, request.query_params.getlist("identifier"))
+
+    def search(self, request, values: list[str]):
         if not any(values):
             raise ValidationError("Patients are searched by identifier only: "
                                   "identifier=system|value.")
@@ -90,6 +95,17 @@ class PatientSearch(_FhirView):
             export.export_audit(actor=request.user, patient=patient, action="fhir.search",
                                 detail={"resource": "Patient", "by": "identifier"})
         return self.bundle([export.patient_resource(p) for p in patients])
+
+
+class PatientSearchPost(PatientSearch):
+    """POST Patient/_search, body `identifier=system|value` (application/x-www-form-urlencoded,
+    as FHIR's search by POST)."""
+
+    http_method_names = ["post"]
+    parser_classes = [FormParser]
+
+    def post(self, request):
+        return self.search(request, request.data.getlist("identifier"))
 
 
 def _patient_param(request) -> str:

@@ -175,13 +175,18 @@ API = {
 
 # Doors audited by their own modules (cadm/fhir: one fhir.* row per patient whose data
 # leaves; cadm/cds: one cds.cards row for a patient we hold). Walked for the one row; the
-# FHIR refusals go through patient_get_for (recorded there for the doors no view wraps).
+# FHIR refusals go through patient_get_for, or cadm/fhir's own (recorded there for the doors
+# no view wraps). A search by identifier that finds nobody at one's sites refuses nobody.
+# (kwargs, query, refusal recorded, form body of a POST search or None)
 FHIR = {
-    "fhir-patient-read": (lambda w: {"patient_id": w.patient.public_id}, "", True),
-    "fhir-patient-everything": (lambda w: {"patient_id": w.patient.public_id}, "", True),
-    "fhir-patient-search": (lambda w: {}, "?identifier=urn:cadm:site:north:mrn|{mrn}", False),
-    "fhir-observation-read": (lambda w: {"observation_id": w.lab.public_id}, "", False),
-    "fhir-observation-search": (lambda w: {}, "?patient={public_id}", False),
+    "fhir-patient-read": (lambda w: {"patient_id": w.patient.public_id}, "", True, None),
+    "fhir-patient-everything": (lambda w: {"patient_id": w.patient.public_id}, "", True, None),
+    "fhir-patient-search": (lambda w: {}, "?identifier=urn:cadm:site:north:mrn|{mrn}", False,
+                            None),
+    "fhir-patient-search-post": (lambda w: {}, "", False,
+                                 "identifier=urn:cadm:site:north:mrn|{mrn}"),
+    "fhir-observation-read": (lambda w: {"observation_id": w.lab.public_id}, "", True, None),
+    "fhir-observation-search": (lambda w: {}, "?patient={public_id}", True, None),
 }
 CDS = {"cds-service"}
 
@@ -392,19 +397,24 @@ def test_a_patient_that_is_not_ours_is_refused_naming_nobody(world, outsider):
 @pytest.mark.parametrize("name", list(FHIR))
 def test_fhir_reads_are_one_row_and_refusals_are_recorded(name, world, rheumatologist,
                                                           outsider):
-    args, query, refusal_recorded = FHIR[name]
-    url = reverse(name, kwargs=args(world)) + query.format(
-        mrn=world.patient.mrn, public_id=world.patient.public_id)
+    args, query, refusal_recorded, body = FHIR[name]
+    values = {"mrn": world.patient.mrn, "public_id": world.patient.public_id}
+    url = reverse(name, kwargs=args(world)) + query.format(**values)
+
+    def ask(user):
+        if body is None:
+            return client_of(user).get(url)
+        return client_of(user).generic("POST", url, body.format(**values),
+                                       content_type="application/x-www-form-urlencoded")
+
     since = last_pk()
-    assert client_of(rheumatologist).get(url).status_code == 200
+    assert ask(rheumatologist).status_code == 200
     rows = new_rows(since)
     assert len(rows) == 1 and rows[0].patient_id == world.patient.pk, name
     assert rows[0].action.startswith("fhir.")
     since = last_pk()
-    assert client_of(outsider).get(url).status_code in (200, 404)
+    assert ask(outsider).status_code in (200, 404)
     refused = [(r.action, r.patient_id) for r in new_rows(since)]
-    # Observation doors answer another site's patient as "no match" (FHIR's searchset) and
-    # look the row up without patient_get_for: not recorded (cadm/fhir, not this mechanism).
     assert refused == ([(REFUSED, world.patient.pk)] if refusal_recorded else []), name
 
 

@@ -206,6 +206,28 @@ def test_patient_search_by_identifier_within_the_users_sites(rheumatologist, out
     assert all(e.detail == {"resource": "Patient", "by": "identifier"} for e in events)
 
 
+def test_patient_search_by_post_keeps_the_mrn_out_of_the_address(rheumatologist, outsider,
+                                                                  patient):
+    """FHIR's POST Patient/_search: the same answer and audit as the GET, the MRN in the
+    body (issue 14 §7)."""
+    url = "/fhir/r4/Patient/_search"
+    found = token_client(rheumatologist).generic(
+        "POST", url, f"identifier={patient.mrn}",
+        content_type="application/x-www-form-urlencoded")
+    assert found.status_code == 200, found.content
+    validate_r4(found.json())
+    assert _ids(found.json()) == [str(patient.public_id)]
+    assert patient.mrn not in found.json()["link"][0]["url"]
+    assert AuditEvent.objects.filter(action="fhir.search", patient=patient).count() == 1
+    theirs = token_client(outsider).generic(
+        "POST", url, f"identifier={patient.mrn}",
+        content_type="application/x-www-form-urlencoded")
+    assert _ids(theirs.json()) == []
+    empty = token_client(rheumatologist).generic(
+        "POST", url, "", content_type="application/x-www-form-urlencoded")
+    _outcome(empty, 400, "invalid")
+
+
 def test_patient_search_by_an_identifier_import_recorded(rheumatologist, patient, site):
     PatientIdentifier.objects.create(patient=patient, site=site, system="urn:oid:1.2.3",
                                      value="E-77")
