@@ -22,8 +22,8 @@ from __future__ import annotations
 from . import codes as c
 from . import local_codes as local
 from .mapped import MappedRow, Skipped
-from .observations import Outcome, named, subject_problem
-from .structure import codings, day_of, decimal_of, shown, structure_problems
+from .observations import Outcome, named, resource_problems
+from .structure import codings, day_of, decimal_of, shown
 
 SECTION_KEY = "medications"
 TAKEN = ("active", "completed", "stopped")
@@ -71,10 +71,9 @@ def medication_statement(resource: dict, path: str, *, patient_refs: frozenset[s
         out.skipped.append(Skipped(path, f"MedicationStatement {named(concept)}: status "
                                          f"'{status}' ({NOT_TAKEN[status]}): not imported."))
         return out
-    problems = structure_problems(resource, path)
-    subject = subject_problem(resource, path, patient_refs)
-    if problems or subject:
-        out.refused.extend(problems + ([subject] if subject else []))
+    problems = resource_problems(resource, path, patient_refs)
+    if problems:
+        out.refused.extend(problems)
         return out
     period = resource.get("effectivePeriod") if isinstance(resource.get("effectivePeriod"),
                                                            dict) else {}

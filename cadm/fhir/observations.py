@@ -285,6 +285,14 @@ def measured(part: dict, part_path: str, name: str, out: Outcome, *, section_key
     return _rounded(value, _decimals(section_key, name)), found.value_path
 
 
+def resource_problems(resource: dict, path: str, patient_refs: frozenset[str] | None
+                      ) -> list[tuple[str, str]]:
+    """Why a resource cannot be read at all: its structure, or a subject that is not the
+    bundle's patient."""
+    subject = subject_problem(resource, path, patient_refs)
+    return structure_problems(resource, path) + ([subject] if subject else [])
+
+
 def subject_problem(resource: dict, path: str, patient_refs: frozenset[str] | None
                      ) -> tuple[str, str] | None:
     """An Observation about someone else than the bundle's patient is never attached to it."""
@@ -314,10 +322,9 @@ def admitted(resource: dict, path: str, patient_refs: frozenset[str] | None, out
         out.skipped.append(Skipped(path, f"Observation {named(resource.get('code'))}: "
                                          f"{c.NOT_IMPORTED_STATUSES[status]}."))
         return None
-    problems = structure_problems(resource, path)
-    subject = subject_problem(resource, path, patient_refs)
-    if problems or subject:
-        out.refused.extend(problems + ([subject] if subject else []))
+    problems = resource_problems(resource, path, patient_refs)
+    if problems:
+        out.refused.extend(problems)
         return None
     in_error = status == c.ENTERED_IN_ERROR
     observed_on, date_path = effective_day(resource, path, Outcome() if in_error else out)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from . import export_codes as codes
 from .export_visits import PART_OF, VOCABULARIES
 from .mapped import MappedRow, Skipped
-from .observations import Outcome, codings, effective_day, named, subject_problem
-from .structure import decimal_of, shown, structure_problems
+from .observations import Outcome, codings, effective_day, named, resource_problems
+from .structure import decimal_of, shown
 
 MAPPED_STATUSES = ("final", "amended", "corrected")
 
@@ -47,10 +47,9 @@ def visit_observation(resource: dict, path: str, *, patient_refs: frozenset[str]
         out.skipped.append(Skipped(path, f"Visit examination with status {shown(status)}: "
                                          f"not imported."))
         return out
-    problems = structure_problems(resource, path)
-    subject = subject_problem(resource, path, patient_refs)
-    if problems or subject:
-        out.refused.extend(problems + ([subject] if subject else []))
+    problems = resource_problems(resource, path, patient_refs)
+    if problems:
+        out.refused.extend(problems)
         return out
     day, day_path = effective_day(resource, path, out)
     if day is None:

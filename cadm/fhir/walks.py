@@ -22,8 +22,8 @@ from . import codes as c
 from . import export_codes
 from . import local_codes as local
 from .mapped import MappedRow, Skipped
-from .observations import Outcome, admitted, measured, subject_problem
-from .structure import codings, structure_problems
+from .observations import Outcome, admitted, measured, resource_problems
+from .structure import codings
 
 SECTION_KEY = "six-minute-walk"
 QUANTITY = {"distance_m": "distance_m", "spo2_nadir": "spo2", "spo2_rest": "spo2"}
@@ -69,9 +69,7 @@ def walk_observation(resource: dict, path: str, members: list[tuple[str, dict]],
     status, day, day_path = found
     problems = []
     for member_path, member in members:
-        problems += structure_problems(member, member_path)
-        subject = subject_problem(member, member_path, patient_refs)
-        problems += [subject] if subject else []
+        problems += resource_problems(member, member_path, patient_refs)
     if problems:
         out.refused.extend(problems)
         return out
