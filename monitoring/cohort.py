@@ -2,7 +2,7 @@
 progression in the last `lung.decline_window_days`, each list a page at a time.
 
 Which patients a list has, and their order, come from each patient's LungStatus: the keys
-(dates) the evaluation stores (monitoring.schedule.CohortKeys, kept by monitoring.lung_status),
+(dates) the evaluation stores (monitoring.cohort_keys.CohortKeys, kept by monitoring.lung_status),
 compared in SQL with the page's day, so the database pages both lists. The progression list is
 read in the order of its index; the anti-MDA5 list's order depends on the day (overdue), so
 its members (a partial index) are sorted. Only the rows of the pages shown become full rows
@@ -32,6 +32,7 @@ from cadm.selectors.patients import patient_list_for
 from cadm.selectors.rulesets import ruleset_active
 
 from . import schedule as sch
+from .cohort_keys import radiological_on_within
 from .lung_status import keys_of
 from .models import HrctStudy, LungStatus, PulmonaryFunctionTest
 from .sections import hrct_fact, pft_fact
@@ -70,7 +71,7 @@ class LungCohort:
 
 
 def pft_overdue(day: date) -> Case:
-    """sch.pft_overdue_on(the patient's LungStatus, day), in SQL, on Patient."""
+    """cohort_keys.pft_overdue_on(the patient's LungStatus, day), in SQL, on Patient."""
     due = Case(When(lung_status__early_until__lt=day,
                     then=F("lung_status__next_pft_due_after_early")),
                default=F("lung_status__next_pft_due"))
@@ -92,7 +93,7 @@ def mda5_list(scope, day: date):
 
 def progression_list(scope, since: date, day: date):
     """Patients with a PPF 2022 decline or a judgement of radiological progression in the
-    window (sch.progression_within): anti-MDA5 positive first, then the newest progression
+    window (cohort_keys.progression_within): anti-MDA5 positive first, then the newest progression
     first, then by name; the index lung_status_progression in that order."""
     return (scope.filter(lung_status__progression_on__gte=since,
                          lung_status__progression_on__lte=day)
@@ -154,7 +155,7 @@ def _progression_row(patient: Patient, facts: rf.PatientFacts, params: dict, sin
     date the keys hold (as the page read them to list the patient)."""
     keys = keys_of(patient.lung_status)
     return ProgressionRow(patient, sch.ppf_decline(facts.pft, params, since),
-                          sch.radiological_on_within(keys, since, day), keys.mda5_positive)
+                          radiological_on_within(keys, since, day), keys.mda5_positive)
 
 
 def lung_cohort_for(*, user, site: Site | None, as_of: date, mda5_page=None,

@@ -4,7 +4,7 @@ the patient's evaluation: an after-evaluation hook, per patient and for a chunk 
 
 A row is written only when its values change (or it was never evaluated): on a daily sweep
 almost none do, since the keys are dates the page compares with its own day
-(monitoring.schedule.CohortKeys). Besides the evaluation and its facts, the keys read the
+(monitoring.cohort_keys.CohortKeys). Besides the evaluation and its facts, the keys read the
 clinicians' judgements of radiological progression (PPF assessments: the rules do not read
 them; recording or correcting one evaluates the patient again). The chunk's form costs a
 fixed number of queries: two reads, and one write of the new and changed rows if any.
@@ -21,8 +21,8 @@ from cadm.rules.outcomes import Evaluation
 from cadm.selectors.cohort_facts import cohort_facts
 from cadm.selectors.facts import patient_facts
 
+from .cohort_keys import CohortKeys, cohort_keys
 from .models import LungStatus, PpfAssessment
-from .schedule import CohortKeys, cohort_keys
 
 KEYS = tuple(f.name for f in fields(CohortKeys))
 

@@ -66,7 +66,7 @@ class PpfAssessment(ClinicalRecord):
 
 class LungStatus(models.Model):
     """What the lung cohort page filters and orders its two lists on, per patient
-    (monitoring.schedule.CohortKeys): written by the patient's evaluation when it changes
+    (monitoring.cohort_keys.CohortKeys): written by the patient's evaluation when it changes
     (monitoring.lung_status), so that the page pages in SQL instead of running the schedule
     and the decline table for every patient of the cohort."""
 

@@ -1,4 +1,4 @@
-"""The lung cohort's stored keys (monitoring.schedule.cohort_keys): from one evaluation, they
+"""The lung cohort's stored keys (monitoring.cohort_keys.cohort_keys): from one evaluation, they
 give on every later day what the engine's schedule and the decline table give on that day,
 as long as the facts stay the same. Walked day by day across each boundary: the end of the
 first anti-MDA5 year, the due dates, the year's window of a PPF 2022 decline."""
@@ -12,16 +12,15 @@ from cadm.rules.criteria.lung import surveillance
 from cadm.rules.dates import add_months
 from cadm.rules.engine import evaluate
 from cadm.rules.params import DEFAULTS
-from monitoring.schedule import (
+from monitoring.cohort_keys import (
     CohortKeys,
     cohort_keys,
     decline_on_within,
-    decline_table,
     pft_overdue_on,
     progression_within,
     radiological_on_within,
-    schedule_view,
 )
+from monitoring.schedule import decline_table, schedule_view
 
 P = dict(DEFAULTS)
 POSITIVE = date(2025, 1, 10)

@@ -26,9 +26,9 @@ from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.evaluation import patient_reevaluate
 from cadm.services.visits import results_add
 from monitoring import cohort as page
+from monitoring.cohort_keys import CohortKeys, cohort_keys, pft_overdue_on, progression_within
 from monitoring.lung_status import lung_status_sync, lung_statuses_sync
 from monitoring.models import LungStatus, PpfAssessment
-from monitoring.schedule import CohortKeys, cohort_keys, pft_overdue_on, progression_within
 from screening.cohort_sync import screening_plans_sync
 from screening.models import ScreeningPlan
 from screening.services import screening_plan_sync
@@ -198,7 +198,7 @@ def possible(schedule, last, due, early, after) -> bool:
 
 def test_the_pages_sql_decides_as_the_keys_do(site):
     """Every combination of stored dates around the page's day: the SQL's overdue and window
-    are monitoring.schedule's pft_overdue_on and decline_on_within."""
+    are monitoring.cohort_keys's pft_overdue_on and decline_on_within."""
     rows = {}
     combos = [c for c in itertools.product([True, False], DATES, DATES, DATES, DATES)
               if possible(*c)]
