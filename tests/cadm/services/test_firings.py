@@ -77,16 +77,41 @@ def test_each_version_keeps_its_own_rows(firing, v1, rules_admin):
     assert RuleFiring.objects.filter(ruleset=v2).count() == len(evaluation.flags)
 
 
-def test_two_queries_whatever_the_number_of_rules(firing, v1, django_assert_num_queries):
+def test_a_fixed_number_of_queries_whatever_the_number_of_rules(firing, v1,
+                                                                 django_assert_num_queries):
+    """A read, then an insert of the new rows; an update only for the spans that widen."""
     patient, evaluation = firing
     one = replace(evaluation, flags=evaluation.flags[:1])
     with django_assert_num_queries(2):
         firings_record(patient=patient, evaluation=one, ruleset=v1, now=T0)
     with django_assert_num_queries(2):
         firings_record(patient=patient, evaluation=evaluation, ruleset=v1, now=T0)
+    next_day = replace(evaluation, as_of=evaluation.as_of + dt.timedelta(days=1))
+    with django_assert_num_queries(2):
+        firings_record(patient=patient, evaluation=next_day, ruleset=v1,
+                       now=T0 + dt.timedelta(days=1))
     with django_assert_num_queries(0):
         firings_record(patient=patient, evaluation=replace(evaluation, flags=()), ruleset=v1,
                        now=T0)
+
+
+def test_a_rerun_the_same_day_writes_nothing(firing, v1, django_assert_num_queries):
+    """The metrics count whole days, so an end already on this day stays as it is."""
+    patient, evaluation = firing
+    firings_record(patient=patient, evaluation=evaluation, ruleset=v1, now=T0)
+    before = spans(patient)
+    with django_assert_num_queries(1):
+        firings_record(patient=patient, evaluation=evaluation, ruleset=v1,
+                       now=T0 + dt.timedelta(seconds=30))
+    assert spans(patient) == before
+
+
+def test_the_end_moves_when_the_day_changes(firing, v1):
+    patient, evaluation = firing
+    firings_record(patient=patient, evaluation=evaluation, ruleset=v1, now=T0)
+    tomorrow = T0 + dt.timedelta(days=1)
+    firings_record(patient=patient, evaluation=evaluation, ruleset=v1, now=tomorrow)
+    assert {span[:2] for span in spans(patient).values()} == {(T0, tomorrow)}
 
 
 def test_every_stored_evaluation_records_what_fired(firing, v1):
@@ -99,6 +124,8 @@ def test_every_stored_evaluation_records_what_fired(firing, v1):
 def test_a_rule_that_stops_firing_keeps_its_row(firing, v1):
     patient, _ = firing
     patient_reevaluate(patient.pk)
+    # As if that evaluation had run yesterday: an end moves when its day changes.
+    RuleFiring.objects.filter(patient=patient).update(first_at=T0, last_at=T0)
     before = spans(patient)
     LabResult.objects.filter(patient=patient).delete()  # MDA5_RPILD_MARKERS stops firing
     patient_reevaluate(patient.pk)
