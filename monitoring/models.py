@@ -18,9 +18,6 @@ class PulmonaryFunctionTest(ClinicalRecord):
 
     class Meta(ClinicalRecord.Meta):
         verbose_name = "pulmonary function test"
-        # The lung cohort's windows (PFTs of the last year or two, every patient at once).
-        indexes = [*ClinicalRecord.Meta.indexes,
-                   models.Index(fields=["observed_on"], name="pft_observed_on")]
 
 
 class HrctStudy(ClinicalRecord):

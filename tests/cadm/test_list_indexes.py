@@ -7,8 +7,6 @@ a renamed expression or a changed ordering makes these fail."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.db import connection, transaction
 from django.test import RequestFactory
@@ -18,7 +16,6 @@ from cadm.api.audit import AuditList
 from cadm.models import Patient
 from cadm.selectors.flags import _CODES_SQL, WorklistFilter, flag_list_for
 from cadm.selectors.patients import patient_list_for
-from monitoring.models import PulmonaryFunctionTest
 from screening.selectors import cohort_items_for
 
 pytestmark = [
@@ -78,9 +75,6 @@ def worklist(user, **params):
      "screening_item_status_due"),
     ("screening overdue", lambda u: cohort_items_for(user=u, today=TODAY).overdue[:50],
      "screening_item_status_due"),
-    ("lung cohort's window of PFTs", lambda u: PulmonaryFunctionTest.objects.filter(
-        observed_on__gte=TODAY - dt.timedelta(days=730), observed_on__lte=TODAY)
-     .values("patient_id"), "pft_observed_on"),
 ])
 def test_the_page_query_uses_its_index(name, query, index, rheumatologist):
     index, *without = (index,) if isinstance(index, str) else index
