@@ -13,7 +13,7 @@ fixed number of queries: two reads, and one write of the new and changed rows if
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from cadm.models import Patient, RecordStatus, RuleSetVersion
 from cadm.rules.facts import PatientFacts
@@ -49,13 +49,13 @@ def keys_of(row: LungStatus) -> CohortKeys:
 
 
 def _in_line(row: LungStatus, keys: CohortKeys) -> bool:
-    return row.as_of is not None and all(getattr(row, k) == v
-                                         for k, v in asdict(keys).items())
+    # getattr, not asdict: asdict deep-copies, and this runs for every patient of a sweep.
+    return row.as_of is not None and all(getattr(row, k) == getattr(keys, k) for k in KEYS)
 
 
 def _write(row: LungStatus, keys: CohortKeys, as_of) -> None:
-    for name, value in asdict(keys).items():
-        setattr(row, name, value)
+    for name in KEYS:
+        setattr(row, name, getattr(keys, name))
     row.as_of = as_of
 
 
