@@ -16,8 +16,9 @@ class PatientPanel:
     title: str
     order: int
     template: str
-    # (patient, evaluation, user, records, ruleset) -> template context, keyword arguments;
-    # `records` and `ruleset` are what the page already loaded. A fixed number of queries.
+    # (patient, evaluation, user, records, ruleset, facts) -> template context, keyword
+    # arguments; `records`, `ruleset` and `facts` (the PatientFacts the evaluation read) are
+    # what the page already loaded, each possibly absent. A fixed number of queries.
     context: Callable[..., dict]
     permission: Perm = Perm.PATIENT_VIEW
     # The same keyword arguments -> JSON values the API's derived state shows (what the

@@ -7,7 +7,7 @@ from cadm.selectors.rulesets import ruleset_active
 from .selectors import lung_panel_for
 
 
-def _context(*, patient, evaluation, user, records=None, ruleset=None) -> dict:
+def _context(*, patient, evaluation, user, records=None, ruleset=None, **_) -> dict:
     """No query with the page's `records` and `ruleset`; four without them (the rule set,
     the latest HRCT and 6-minute walk, the anti-MDA5 results)."""
     params = (ruleset or ruleset_active()).params
@@ -16,7 +16,7 @@ def _context(*, patient, evaluation, user, records=None, ruleset=None) -> dict:
             "can_record": has_perm(user, Perm.RESULT_RECORD)}
 
 
-def _state(*, patient, evaluation, user, records=None, ruleset=None) -> dict:
+def _state(*, patient, evaluation, user, records=None, ruleset=None, **_) -> dict:
     """The schedule as the panel explains it (status, why, when), for the API."""
     lung = _context(patient=patient, evaluation=evaluation, user=user, records=records,
                     ruleset=ruleset)["lung"]

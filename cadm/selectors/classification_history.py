@@ -96,12 +96,14 @@ def recorded_subtype_changes(patient: Patient) -> list[SubtypeChange]:
 
 
 def classification_history_context(*, patient: Patient, records: PatientRecords | None = None,
-                                   ruleset=None, **_) -> dict:
+                                   ruleset=None, facts: PatientFacts | None = None,
+                                   **_) -> dict:
     """The patient page's panel. With the page's `records` and `ruleset`: two queries (the
-    facts' providers, the patient's history), whatever the number of visits."""
+    facts' providers, the patient's history), whatever the number of visits; one with its
+    `facts` too."""
     records = records or patient_records(patient)
     ruleset = ruleset or ruleset_active()
-    facts = patient_facts(patient, records)
+    facts = facts or patient_facts(patient, records)
     rows = visit_classifications(records.current_visits(), facts, ruleset.params)
     return {
         "patient": patient,

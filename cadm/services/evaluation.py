@@ -12,6 +12,7 @@ from django.utils import timezone
 from cadm.models import Patient, RuleSetVersion
 from cadm.panels import after_evaluation_hooks
 from cadm.rules.engine import evaluate
+from cadm.rules.facts import PatientFacts
 from cadm.rules.outcomes import Evaluation
 from cadm.selectors.facts import patient_facts
 from cadm.selectors.records import PatientRecords
@@ -24,10 +25,13 @@ logger = logging.getLogger(__name__)
 
 def patient_evaluation(patient: Patient, *, as_of: date,
                        ruleset: RuleSetVersion | None = None,
-                       records: PatientRecords | None = None) -> Evaluation:
-    """What the rules say, without storing anything (pages, previews)."""
+                       records: PatientRecords | None = None,
+                       facts: PatientFacts | None = None) -> Evaluation:
+    """What the rules say, without storing anything (pages, previews). `facts`: the
+    patient's, when the caller has read them already (the patient page shares them with
+    its panels)."""
     ruleset = ruleset or ruleset_active()
-    return evaluate(patient_facts(patient, records), ruleset.params, as_of,
+    return evaluate(facts or patient_facts(patient, records), ruleset.params, as_of,
                     version=ruleset.number, validated=True)
 
 

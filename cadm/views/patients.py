@@ -2,17 +2,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.utils import timezone
 
 from cadm.exceptions import AlreadySubmitted, ConcurrentEdit
 from cadm.forms.errors import add_service_errors
-from cadm.forms.medications import DoseChangeForm, StopForm
 from cadm.forms.patients import PatientForm, PatientSearchForm
 from cadm.forms.submissions import OnceForm
 from cadm.panels import patient_panels
 from cadm.permissions import Perm, has_perm
 from cadm.rules.dates import age_years
 from cadm.sections import all_sections
+from cadm.selectors.facts import patient_facts
 from cadm.selectors.flags import patient_live_flags
 from cadm.selectors.medications import medications_current
 from cadm.selectors.patients import patient_get_for, patient_list_for
@@ -25,6 +26,7 @@ from cadm.services.evaluation import patient_evaluation
 from cadm.services.patients import patient_create, patient_update
 
 from .access import requires
+from .patient_page import medication_rows, timeline_days
 from .search_tokens import search_redirect, search_text
 
 PAGE_SIZE = 50
@@ -108,9 +110,11 @@ def patient_detail(request, public_id):
     today = timezone.localdate()
     records = patient_records(patient)
     ruleset = ruleset_active()
-    evaluation = patient_evaluation(patient, as_of=today, records=records, ruleset=ruleset)
+    # Read once: the evaluation and the classification-history panel run on the same facts.
+    facts = patient_facts(patient, records)
+    evaluation = patient_evaluation(patient, as_of=today, ruleset=ruleset, facts=facts)
     panels = [(panel, panel.context(patient=patient, evaluation=evaluation, user=request.user,
-                                    records=records, ruleset=ruleset))
+                                    records=records, ruleset=ruleset, facts=facts))
               for panel in patient_panels() if has_perm(request.user, panel.permission)]
     return render(request, "cadm/patient_detail.html", {
         "patient": patient,
@@ -118,13 +122,12 @@ def patient_detail(request, public_id):
         "evaluation": evaluation,
         "panels": panels,
         "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
-        "timeline": patient_timeline(patient=patient, records=records),
+        "timeline_days": timeline_days(patient_timeline(patient=patient, records=records),
+                                       user=request.user, patient=patient,
+                                       correctable={s.key for s in sections},
+                                       csrf_input=csrf_input(request)),
         "sections": sections,
-        "correctable": {s.key for s in sections},
         "age": age_years(patient.birth_date, today),
-        "medications": [
-            (course, StopForm(prefix="stop", initial={"end_on": today}),
-             DoseChangeForm(prefix="dose", initial={"from_on": today}), OnceForm())
-            for course in medications_current(records, today=today)],
+        **medication_rows(medications_current(records, today=today), user=request.user,
+                          today=today),
     })
-

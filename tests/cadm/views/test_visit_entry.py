@@ -163,8 +163,8 @@ def test_patient_page_queries_do_not_grow_with_history(rheum_client, patient,
         add_history()
     with django_assert_max_num_queries(baseline):
         rheum_client.get(detail)
-    # One query per kind of result and visits, then session, user, roles, sites, rule set,
-    # flags, the audit row, and the classification-history panel (the recorded subtype's
-    # history; the screening plan's facts read again for the per-visit classification): a
-    # fixed budget.
+    # One query per kind of result and visits, one for the people who recorded them, then
+    # session, user, roles, sites, rule set, flags, the audit row, and the
+    # classification-history panel (the recorded subtype's history; the facts are the
+    # evaluation's): a fixed budget.
     assert baseline <= len(all_sections()) + 14
