@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from cadm.forms.flags import WorklistFilterForm
+from cadm.forms.plain_select import PlainSelect
 from cadm.models import Flag, Patient, Severity, Site
 from cadm.permissions import Perm, has_perm, site_ids_of
 from cadm.selectors.patients import patient_list_for
@@ -114,6 +115,10 @@ SORT_COLUMNS: dict[str, tuple[str, tuple]] = {
     "opened": ("Opened", (F("opened_at"),)),
 }
 DEFAULT_SORT = "severity"
+# What a worklist row shows (cadm/views/worklist_rows.py), and the patient's id for the audit.
+ROW_COLUMNS = ("public_id", "code", "severity", "state", "summary", "opened_at",
+               "snoozed_until", "patient__public_id", "patient__family_name",
+               "patient__given_name", "patient__mrn")
 
 
 def _sort_order(sort: str) -> tuple[OrderBy, ...]:
@@ -159,14 +164,17 @@ class WorklistFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="by_patient_text", label="Patient name or MRN", max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={"type": "search"}))
+    # PlainSelect: Django's select markup without its templates (cadm/forms/plain_select.py).
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES, method="by_state",
-                                        empty_label=None)
-    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any")
-    code = django_filters.ChoiceFilter(empty_label="Any")
+                                        empty_label=None, widget=PlainSelect)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any",
+                                           widget=PlainSelect)
+    code = django_filters.ChoiceFilter(empty_label="Any", widget=PlainSelect)
     site = django_filters.ModelChoiceFilter(field_name="patient__site",
-                                            queryset=Site.objects.none(), empty_label="Any")
+                                            queryset=Site.objects.none(), empty_label="Any",
+                                            widget=PlainSelect)
     age = django_filters.ChoiceFilter(choices=AGE_CHOICES, method="by_age", label="Age",
-                                      empty_label="Any")
+                                      empty_label="Any", widget=PlainSelect)
     # Hidden: set by the links on the page, kept by the filter form.
     patient = django_filters.CharFilter(method="by_patient", widget=forms.HiddenInput)
     sort = WorklistOrdering(fields={key: key for key in SORT_COLUMNS},
@@ -177,9 +185,7 @@ class WorklistFilter(django_filters.FilterSet):
         fields = ["q", "state", "severity", "code", "site", "age", "patient", "sort"]
         form = WorklistFilterForm
 
-    def __init__(self, data=None, *args, user, today: dt.date, codes: list[str] | None = None,
-                 **kwargs):
-        """`codes`: the code choices when the caller has them already (flag_codes_for)."""
+    def __init__(self, data=None, *args, user, today: dt.date, **kwargs):
         data = data.copy() if data is not None else {}
         if not data.get("state"):
             data["state"] = "attention"
@@ -187,12 +193,16 @@ class WorklistFilter(django_filters.FilterSet):
         self.user = user
         self.today = today
         self.filters["site"].queryset = Site.objects.filter(pk__in=site_ids_of(user))
-        self.codes = flag_codes_for(user=user) if codes is None else codes
+        self.codes = flag_codes_for(user=user)
         self.filters["code"].extra["choices"] = [(c, c) for c in self.codes]
 
-    def filter_queryset(self, queryset: QuerySet[Flag]) -> QuerySet[Flag]:
-        """Filters that do not validate are skipped by django-filter; some must not be."""
-        queryset = super().filter_queryset(queryset)
+    def filter_queryset(self, queryset: QuerySet[Flag], *,
+                        skip: frozenset[str] = frozenset()) -> QuerySet[Flag]:
+        """Filters that do not validate are skipped by django-filter; some must not be.
+        `skip`: filters left out (see without)."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
         refused = self.form.errors
         if "q" in refused or "patient" in refused:
             # A narrowing to one patient we cannot read shows nobody, never everybody:
@@ -229,9 +239,20 @@ class WorklistFilter(django_filters.FilterSet):
             return queryset.none()
         return queryset.filter(patient__public_id=public_id)
 
+    def without(self, name: str) -> QuerySet[Flag]:
+        """The flags under every filter but `name`, from the same validated form (a second
+        FilterSet would copy the filters and validate the form again)."""
+        self.errors  # noqa: B018  (validates the form once)
+        return self.filter_queryset(self.queryset.all(), skip=frozenset({name}))
+
     def rows(self) -> QuerySet[Flag]:
-        """The filtered, sorted flags, each with its patient's live-flag count."""
-        return with_patient_live_count(self.qs)
+        """The filtered, sorted flags, each with its patient's live-flag count, `site_name`
+        and `ruleset_number`. Only the columns a row shows: a rule set's params and a flag's
+        evidence are JSON documents, decoded per row for nothing, and a site or a rule set
+        built per row for one name or number cost more than the rest of the row."""
+        return with_patient_live_count(
+            self.qs.select_related(None).select_related("patient").only(*ROW_COLUMNS)
+            .annotate(site_name=F("patient__site__name"), ruleset_number=F("ruleset__number")))
 
     @cached_property
     def narrowed_to(self) -> Patient | None:

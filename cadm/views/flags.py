@@ -18,6 +18,7 @@ from cadm.services.flag_actions import ACTIONS, flag_action_run
 
 from .access import requires
 from .search_tokens import search_redirect, search_text
+from .worklist_rows import worklist_rows
 
 PAGE_SIZE = 50
 
@@ -40,19 +41,16 @@ def worklist(request):
         data["q"] = text
     filtered = WorklistFilter(data, queryset=base, user=request.user, today=today)
     # Counts per severity under the other filters, so the numbers say what a click shows.
-    unfiltered_severity = data.copy()
-    unfiltered_severity.pop("severity", None)
-    counts = severity_counts(WorklistFilter(unfiltered_severity, queryset=base,
-                                            user=request.user, today=today,
-                                            codes=filtered.codes).qs)
+    counts = severity_counts(filtered.without("severity"))
     paginator = Paginator(filtered.rows(), PAGE_SIZE)
     # The list's length is one of those counts (or their sum): not counted a second time.
     severity = filtered.accepted("severity")
     paginator.count = counts.get(severity, 0) if severity else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     patients_shown(flag.patient for flag in page)
+    rows = worklist_rows(page, query=request.GET, narrowed=filtered.narrowed_to is not None)
     return render(request, "cadm/worklist.html", {
-        "filter": filtered, "page": page, "counts": counts, "today": today,
+        "filter": filtered, "page": page, "rows": rows, "counts": counts, "today": today,
         "narrowed_to": filtered.narrowed_to, "sort_headers": filtered.sort_headers(),
         "notice": notice,
     })
