@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cadm.models import Patient, User
+    from cadm.models import Patient, Site, User
 
 
 class Role(StrEnum):
@@ -97,12 +97,18 @@ def has_perm(user: User, perm: Perm) -> bool:
     return perm in permissions_of(user)
 
 
-def site_ids_of(user: User) -> frozenset[int]:
-    cached = getattr(user, "_cadm_site_ids", None)
+def sites_of(user: User) -> list[Site]:
+    """The user's sites by name, read once per user object (one per request): the scoping
+    of every read and the page header ask for them."""
+    cached = getattr(user, "_cadm_sites", None)
     if cached is None:
-        cached = frozenset(user.sites.values_list("id", flat=True))
-        user._cadm_site_ids = cached  # type: ignore[attr-defined]
+        cached = list(user.sites.all())
+        user._cadm_sites = cached  # type: ignore[attr-defined]
     return cached
+
+
+def site_ids_of(user: User) -> frozenset[int]:
+    return frozenset(site.pk for site in sites_of(user))
 
 
 def can_access_patient(user: User, patient: Patient) -> bool:

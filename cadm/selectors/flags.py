@@ -89,8 +89,9 @@ def flag_codes_for(*, user) -> list[str]:
 
 
 def patient_live_flags(patient) -> list[Flag]:
+    # Readers show the version's number: its params are a JSON document decoded per flag.
     return list(Flag.objects.filter(patient=patient).filter(LIVE).select_related("ruleset")
-                .order_by("severity_rank", "code"))
+                .defer("ruleset__params").order_by("severity_rank", "code"))
 
 
 def with_patient_live_count(flags: QuerySet[Flag]) -> QuerySet[Flag]:
