@@ -34,9 +34,9 @@ class CadmConfig(AppConfig):
         # monitoring's. Order 30: after the lung (10) and screening (20) panels, which ask for
         # action; this one is the record of how the classification evolved.
         from .panels import PatientPanel, register_panel
-        from .selectors.classification_history import classification_history_context
+        from .views.classification_rows import classification_history_panel
 
         register_panel(PatientPanel(
             "classification-history", "Classification over time", 30,
-            "cadm/_classification_history_panel.html", classification_history_context,
+            "cadm/_classification_history_panel.html", classification_history_panel,
         ))
