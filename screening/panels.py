@@ -1,13 +1,21 @@
 """The screening plan as a checklist on the patient page."""
 
+from django.db.models import prefetch_related_objects
+
 from cadm.panels import PatientPanel, register_panel
 
 from .models import ScreeningPlan
 
 
 def _context(*, patient, evaluation, user, **_) -> dict:
-    plan = (ScreeningPlan.objects.filter(patient=patient)
-            .prefetch_related("items__components").first())
+    """Two queries (the items, their tests) when the page's facts read the plan through
+    `patient` (services.screening_facts keeps it there); three otherwise."""
+    try:
+        plan = patient.screening_plan
+    except ScreeningPlan.DoesNotExist:
+        plan = None
+    if plan:
+        prefetch_related_objects([plan], "items__components")
     items = [i for i in plan.items.all() if i.status != "superseded"] if plan else []
     return {"plan": plan, "items": items, "evaluation": evaluation, "patient": patient}
 

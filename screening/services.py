@@ -300,8 +300,13 @@ def screening_plan_reopen(*, actor, plan: ScreeningPlan, data: ScreeningReopenIn
 
 
 def screening_facts(patient: Patient) -> dict:
-    """What the rules read from the plan (cadm.rules.facts.PatientInfo fields)."""
-    plan = ScreeningPlan.objects.filter(patient=patient).only("state", "outcome_on").first()
+    """What the rules read from the plan (cadm.rules.facts.PatientInfo fields). The whole row
+    is read and kept as `patient.screening_plan` (Django's cache of the relation, "no plan"
+    included): the patient page's screening panel, given the same patient, shows that plan
+    rather than reading it again."""
+    # Read on every call, never from that cache: facts must see a plan changed since.
+    plan = ScreeningPlan.objects.filter(patient=patient).first()
+    Patient.screening_plan.related.set_cached_value(patient, plan)
     if plan is None:
         return {}
     return {"screening_outcome_date": plan.outcome_on,
