@@ -1,0 +1,48 @@
+"""patient_records reads each kind of row with SQL the ORM compiled once per process: the rows
+must be those, in the order, of `model.objects.filter(patient=...)`."""
+
+import datetime as dt
+
+import pytest
+
+from cadm.models import RecordStatus, Visit
+from cadm.sections import all_sections
+from cadm.selectors.records import _sql, patient_records
+from tests.factories import (
+    AntibodyFactory,
+    HrctFactory,
+    LabResultFactory,
+    PatientFactory,
+    PftFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2025, 3, 1)
+
+
+def values(rows):
+    return [(type(r), {k: v for k, v in vars(r).items() if not k.startswith("_")})
+            for r in rows]
+
+
+def test_the_rows_are_the_orms_in_its_order(site, rheumatologist):
+    patient = PatientFactory(site=site, created_by=rheumatologist)
+    other = PatientFactory(site=site, created_by=rheumatologist)
+    for days in (0, 40, 40, 300):
+        VisitFactory(patient=patient, visit_on=DAY + dt.timedelta(days=days))
+        LabResultFactory(patient=patient, observed_on=DAY + dt.timedelta(days=days))
+    AntibodyFactory(patient=patient, observed_on=DAY, status=RecordStatus.ENTERED_IN_ERROR)
+    PftFactory(patient=patient, observed_on=DAY)
+    HrctFactory(patient=patient, observed_on=DAY)
+    VisitFactory(patient=other, visit_on=DAY)
+    records = patient_records(patient)
+    assert values(records.visits) == values(Visit.objects.filter(patient=patient))
+    for section in all_sections():
+        assert values(records.by_section[section.key]) == values(
+            section.model.objects.filter(patient=patient)), section.key
+    assert len(records.visits) == 4 and len(records.by_section["labs"]) == 4
+
+
+def test_the_compiled_query_has_the_patient_as_its_only_parameter():
+    assert _sql(Visit).count("%s") == 1
