@@ -102,6 +102,7 @@ def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctabl
     return [(day, [row(e) for e in group])
             for day, group in groupby(entries, key=lambda e: e.day)]
 
+
 def medication_rows(courses: list, *, user, today: date) -> dict:
     """The courses taken today, each with its own one-time token, and the change-dose and
     stop fields for whoever may record results. Those fields are the same for every course
