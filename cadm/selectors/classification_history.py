@@ -9,14 +9,13 @@ recorded subtype's history cost a query each, whatever the number of visits.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from cadm.models import Patient, Visit
 from cadm.rules.criteria.classification import classify
-from cadm.rules.facts import PatientFacts, _day
+from cadm.rules.facts import PatientFacts, facts_on_days
 from cadm.rules.outcomes import Classification
 from cadm.selectors.facts import patient_facts
 from cadm.selectors.records import PatientRecords, patient_records
@@ -47,22 +46,6 @@ def classification_on_days(facts: PatientFacts, params: dict,
     """Pure: the classification as the record stood on each day. Two visits on one day share
     it, since the engine reads dates, not the order of entry."""
     return {day: classify(as_of, params, day) for day, as_of in facts_on_days(facts, days).items()}
-
-
-def facts_on_days(facts: PatientFacts, days: Iterable[date]) -> dict[date, PatientFacts]:
-    """Pure: `facts.up_to(day)` for each day. up_to filters and sorts every kind of record
-    again for each day, about half of the time classifying the visits took; here each kind
-    is sorted once (up_to of the last day) and a day's records are the prefix dated up to
-    it. The same tuples: the sort is stable, so a prefix keeps the order up_to gives."""
-    days = sorted(set(days))
-    if not days:
-        return {}
-    latest = facts.up_to(days[-1])
-    kinds = {f.name: getattr(latest, f.name) for f in fields(PatientFacts) if f.name != "patient"}
-    dated = {name: [_day(item) for item in items] for name, items in kinds.items()}
-    return {day: replace(latest, **{name: items[:bisect_right(dated[name], day)]
-                                    for name, items in kinds.items()})
-            for day in days}
 
 
 def classification_changes(before: Classification | None,

@@ -9,8 +9,6 @@ function. The markup is the one the template had: the strings below.
 
 from __future__ import annotations
 
-import html
-
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 
@@ -21,11 +19,7 @@ from cadm.selectors.classification_history import (
 )
 from cadm.templatetags.cadm_labels import label
 
-
-def _esc(value) -> str:
-    """django.utils.html.escape without its check for lazy strings on every call."""
-    return html.escape(str(value))
-
+from .row_html import esc
 
 _ROW = """
       <tr class="{}">
@@ -52,13 +46,13 @@ def visit_rows(rows: list[VisitClassification]) -> list[SafeString]:
     separator = formats.get_format("DECIMAL_SEPARATOR")
 
     def num(value) -> str:
-        return _esc(str(value).replace(".", separator))
+        return esc(str(value).replace(".", separator))
 
     def subtype(c: Classification) -> str:
-        return _esc(label(c.subtype, "subtype"))
+        return esc(label(c.subtype, "subtype"))
 
     def category(c: Classification) -> str:
-        return _esc(label(c.eular_acr.category, "category"))
+        return esc(label(c.eular_acr.category, "category"))
 
     def changes(row: VisitClassification) -> str:
         p, c = row.previous, row.classification
@@ -70,7 +64,7 @@ def visit_rows(rows: list[VisitClassification]) -> list[SafeString]:
         cells = (
             _SUBTYPE.format(subtype(p), subtype(c)) if "subtype" in row.changes else "",
             # Not listed beside a change of subtype, as the template had it.
-            _CONFIRMATION.format(_esc(p.confirmation or "none"), _esc(c.confirmation or "none"))
+            _CONFIRMATION.format(esc(p.confirmation or "none"), esc(c.confirmation or "none"))
             if "confirmation" in row.changes and "subtype" not in row.changes else "",
             _SCORE.format(num(p.eular_acr.score), num(c.eular_acr.score))
             if "score" in row.changes else "",
@@ -80,14 +74,14 @@ def visit_rows(rows: list[VisitClassification]) -> list[SafeString]:
 
     def row(r: VisitClassification) -> SafeString:
         c, e = r.classification, r.classification.eular_acr
-        items = " · ".join(f"{_esc(label(name, 'eular_item'))} {num(points)}"
+        items = " · ".join(f"{esc(label(name, 'eular_item'))} {num(points)}"
                            for name, points in e.items) or "none"
         return mark_safe(_ROW.format(
             "changed" if r.changes else "unchanged",
-            r.visit_on.isoformat(), _esc(r.clinician),
-            subtype(c), f" ({_esc(c.confirmation)})" if c.confirmation else "",
+            r.visit_on.isoformat(), esc(r.clinician),
+            subtype(c), f" ({esc(c.confirmation)})" if c.confirmation else "",
             num(e.score), "with" if e.with_biopsy else "without",
-            category(c), f", {_esc(label(e.subgroup, 'subgroup'))}" if e.subgroup else "",
+            category(c), f", {esc(label(e.subgroup, 'subgroup'))}" if e.subgroup else "",
             items, changes(r),
         ))
 

@@ -10,14 +10,11 @@ template had: the strings below.
 
 from __future__ import annotations
 
-import html
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from itertools import groupby
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cadm.forms.medications import DoseChangeForm, StopForm
@@ -25,15 +22,7 @@ from cadm.forms.submissions import OnceForm
 from cadm.permissions import Perm, has_perm
 from cadm.selectors.timeline import TimelineEntry
 
-# Stands for a row's id in a URL reversed once for the whole page.
-_ROW_ID = str(uuid.UUID(int=0))
-
-
-def _esc(value) -> str:
-    """django.utils.html.escape without its check for lazy strings on every call: each value
-    of a row goes through it before it joins the markup."""
-    return html.escape(str(value))
-
+from .row_html import esc, url_for_rows
 
 _ROW = """
       <li class="{}"><strong>{}</strong>
@@ -59,13 +48,6 @@ _RECORD_ACTIONS = """
         </details>"""
 
 
-def url_for_rows(name: str, *args) -> Callable[[str], str]:
-    """reverse(name, args=[*args, row_id]) for many rows, reversing once. The row's id is
-    the URL's last argument, so the last occurrence of the stand-in is the one to fill."""
-    prefix, _, suffix = reverse(name, args=[*args, _ROW_ID]).rpartition(_ROW_ID)
-    return lambda row_id: f"{prefix}{row_id}{suffix}"
-
-
 def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctable: set[str],
                   csrf_input: str) -> list[tuple[date, list[SafeString]]]:
     """The timeline grouped by day (newest first, as the entries come), each row with the
@@ -82,22 +64,22 @@ def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctabl
 
     def actions(e: TimelineEntry) -> str:
         if e.entered_in_error:
-            return _IN_ERROR.format(_esc(e.entered_in_error))
+            return _IN_ERROR.format(esc(e.entered_in_error))
         if e.kind == "visit":
             if may_skin and (may_visit or e.skin_only):
-                return _VISIT_ACTIONS.format(_esc(visit_edit(e.public_id)),
-                                             _esc(visit_error(e.public_id)), csrf_input)
+                return _VISIT_ACTIONS.format(esc(visit_edit(e.public_id)),
+                                             esc(visit_error(e.public_id)), csrf_input)
             return ""
         if e.public_id and e.kind in record_error:
-            return _RECORD_ACTIONS.format(_esc(record_error[e.kind](e.public_id)), csrf_input)
+            return _RECORD_ACTIONS.format(esc(record_error[e.kind](e.public_id)), csrf_input)
         return ""
 
     def row(e: TimelineEntry) -> SafeString:
         css = f"entry entry-{e.kind}{' in-visit' if e.in_visit else ''}" \
               f"{' in-error' if e.entered_in_error else ''}"
-        lines = "".join(f'<div class="line">{_esc(line)}</div>' for line in e.lines)
-        return mark_safe(_ROW.format(_esc(css), _esc(e.title), lines,
-                                     _esc(e.recorded_by), actions(e)))
+        lines = "".join(f'<div class="line">{esc(line)}</div>' for line in e.lines)
+        return mark_safe(_ROW.format(esc(css), esc(e.title), lines,
+                                     esc(e.recorded_by), actions(e)))
 
     return [(day, [row(e) for e in group])
             for day, group in groupby(entries, key=lambda e: e.day)]

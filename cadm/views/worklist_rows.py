@@ -9,11 +9,8 @@ a row is one `format_html` (which escapes every value, as the template did).
 
 from __future__ import annotations
 
-import uuid
-
 from django.http import QueryDict
 from django.template.defaultfilters import timesince_filter
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -21,14 +18,9 @@ from django.utils.text import capfirst
 
 from cadm.models import Flag
 
+from .row_html import url_for_rows
+
 STATE_LABELS = dict(Flag.State.choices)
-_MARK = uuid.UUID(int=0)
-
-
-def _id_link(route: str):
-    """`{% url route public_id %}` for any row: the public id is the path's only argument."""
-    prefix, suffix = reverse(route, args=[_MARK]).split(str(_MARK))
-    return lambda public_id: f"{prefix}{public_id}{suffix}"
 
 
 def _patient_flags_link(query: QueryDict):
@@ -72,7 +64,7 @@ def worklist_rows(flags, *, query: QueryDict, narrowed: bool) -> list[SafeString
     """The HTML of each flag of the page (WorklistFilter.rows). The link to a patient's other
     live flags is left out when the list is narrowed to that patient already, or when the
     flag is the patient's only one."""
-    flag_link, patient_link = _id_link("flag-detail"), _id_link("patient-detail")
+    flag_link, patient_link = url_for_rows("flag-detail"), url_for_rows("patient-detail")
     flags_link = _patient_flags_link(query)
     rows = []
     for flag in flags:

@@ -1,7 +1,7 @@
 """The classification-history panel's visit rows, written in Python once per page
 (cadm/views/classification_rows.py): the same markup, labels and escaping as when the
 template wrote them row by row; and the records as of each visit's day, sorted once
-(cadm.selectors.classification_history.facts_on_days), the same as facts.up_to(day)."""
+(cadm.rules.facts.facts_on_days), the same as facts.up_to(day)."""
 
 import datetime as dt
 import re
@@ -10,8 +10,9 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from cadm.rules.facts import facts_on_days
 from cadm.rules.outcomes import Classification, EularAcr
-from cadm.selectors.classification_history import VisitClassification, facts_on_days
+from cadm.selectors.classification_history import VisitClassification
 from cadm.selectors.facts import patient_facts
 from cadm.selectors.records import patient_records
 from cadm.views.classification_rows import visit_rows
