@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from .patients import Patient
 from .rulesets import RuleSetVersion
+from .sites import Site
 
 
 class Severity(models.TextChoices):
@@ -42,6 +43,12 @@ class Flag(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="flags")
+    # The patient's site, copied: the worklist counts a site's flags off one index instead of
+    # joining every flag with its patient. Set by save() and moved with a transfer
+    # (patient_update); on PostgreSQL a foreign key on (patient, site) refuses any other
+    # value and cascades a patient's new site (migration 0022).
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+", editable=False,
+                             db_index=False)
     code = models.CharField(max_length=40)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     severity_rank = models.PositiveSmallIntegerField(help_text="0 critical, 1 warning, 2 info")
@@ -71,22 +78,32 @@ class Flag(models.Model):
         indexes = [
             models.Index(fields=["state", "severity_rank", "opened_at"]),
             # The worklist's order (critical first, oldest first) among the flags still to
-            # review: a page is read off the index. The included columns answer the severity
-            # counts without reading the rows.
+            # review: a page is read off the index, its filters checked on the index.
             models.Index(fields=["severity_rank", "opened_at", "id"],
-                         include=["state", "snoozed_until", "severity", "patient"],
+                         include=["state", "snoozed_until", "site"],
                          condition=~models.Q(state="resolved"), name="flag_live_order"),
+            # The worklist's counts by severity: one range of the index per site, read in
+            # severity order (counted as it goes, no hashing).
+            models.Index(fields=["site", "severity"], include=["state", "snoozed_until"],
+                         condition=~models.Q(state="resolved"), name="flag_site_live"),
             # The same order among every flag (state "all"), resolved ones the most of them.
             models.Index(fields=["severity_rank", "opened_at", "id"], name="flag_order"),
             # Sorted by age, and the age filter (opened before a date).
             models.Index(fields=["opened_at", "id"], condition=~models.Q(state="resolved"),
                          name="flag_live_opened"),
-            # The worklist's code filter, and its list of codes (one probe per code).
-            models.Index(fields=["code"], name="flag_code"),
+            # The worklist's code filter, and its list of codes (one probe per code and site).
+            models.Index(fields=["code", "site"], name="flag_code_site"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.state})"
+
+    def save(self, *args, **kwargs):
+        if self.site_id is None and self.patient_id is not None:
+            self.site_id = (self.patient.site_id if Flag.patient.is_cached(self) else
+                            Patient.objects.values_list("site_id", flat=True)
+                            .get(pk=self.patient_id))
+        super().save(*args, **kwargs)
 
 
 class FlagAction(models.Model):

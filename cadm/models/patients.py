@@ -50,6 +50,8 @@ class Patient(models.Model):
             # "eval-001" and "EVAL-001" are one record number to a clinician.
             models.UniqueConstraint(models.F("site"), Lower("mrn"),
                                     name="patient_mrn_unique_per_site_ci"),
+            # What a flag's (patient, site) refers to (Flag.site).
+            models.UniqueConstraint(fields=["id", "site"], name="patient_id_site"),
             models.CheckConstraint(
                 condition=models.Q(skin_onset_date__gte=models.F("birth_date")),
                 name="patient_onset_not_before_birth",

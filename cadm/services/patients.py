@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cadm.exceptions import require
 from cadm.inputs import Context, InputInvalid, PatientInput
-from cadm.models import Patient
+from cadm.models import Flag, Patient
 from cadm.permissions import Perm, site_ids_of
 from cadm.sections import all_sections
 from cadm.selectors.records import patient_records
@@ -161,6 +161,8 @@ def patient_update(*, actor, patient: Patient, data: PatientInput | Mapping,
         before = current.site
     changed = changes_apply(current, fields, actor=actor)
     _save(current)
+    if moving:  # PostgreSQL's key on (patient, site) has cascaded already; SQLite has none
+        Flag.objects.filter(patient=current).update(site=target)
     audit_record(actor=actor, action="patient.update", target=current, patient=current,
                  detail={"fields": changed})
     if moving:
