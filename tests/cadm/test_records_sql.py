@@ -4,6 +4,7 @@ must be those, in the order, of `model.objects.filter(patient=...)`."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from cadm.models import RecordStatus, Visit
 from cadm.sections import all_sections
@@ -46,3 +47,14 @@ def test_the_rows_are_the_orms_in_its_order(site, rheumatologist):
 
 def test_the_compiled_query_has_the_patient_as_its_only_parameter():
     assert _sql(Visit).count("%s") == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes one statement a call")
+def test_postgresql_reads_every_kind_in_one_round_trip(site, rheumatologist,
+                                                       django_assert_num_queries):
+    patient = PatientFactory(site=site, created_by=rheumatologist)
+    VisitFactory(patient=patient, visit_on=DAY)
+    LabResultFactory(patient=patient, observed_on=DAY)
+    with django_assert_num_queries(2):  # the rows of every kind, then their authors
+        records = patient_records(patient)
+    assert len(records.visits) == 1 and len(records.by_section["labs"]) == 1
