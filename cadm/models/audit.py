@@ -17,8 +17,11 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=60)
     target_type = models.CharField(max_length=60)
     target_id = models.CharField(max_length=64)
+    # Indexed by (patient, -at) below, whose first column serves every lookup by patient: a
+    # second index would be one more to update on every page view.
     patient = models.ForeignKey(
-        "cadm.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "cadm.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False,
     )
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)

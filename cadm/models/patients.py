@@ -12,7 +12,9 @@ from .sites import Site
 
 class Patient(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients")
+    # Indexed by the unique (site, lower(mrn)), whose first column serves every lookup by site.
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="patients",
+                             db_index=False)
     mrn = models.CharField("MRN", max_length=40)
     family_name = models.CharField(max_length=100)
     given_name = models.CharField(max_length=100)

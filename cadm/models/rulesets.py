@@ -34,17 +34,21 @@ class RuleSetVersion(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     params = models.JSONField()
     change_note = models.TextField()
+    # The links below are not indexed: the table holds one row per version (a few a year),
+    # and every page reads the active version, with a plan that opens each of its indexes.
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+")
+                                 related_name="+", db_index=False)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", help_text="The version that was active "
-                                                             "when this one was activated")
+                                 related_name="+", db_index=False,
+                                 help_text="The version that was active when this one was "
+                                           "activated")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="+")
+                               on_delete=models.PROTECT, related_name="+", db_index=False)
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", db_index=False)
     rejected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+                                    on_delete=models.PROTECT, related_name="+",
+                                    db_index=False)
     review_comment = models.TextField(blank=True, help_text="The approver's or rejecter's "
                                                             "comment")
     created_at = models.DateTimeField(auto_now_add=True)
