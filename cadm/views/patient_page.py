@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from itertools import groupby
 
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cadm.forms.medications import DoseChangeForm, StopForm
@@ -48,9 +50,19 @@ _RECORD_ACTIONS = """
         </details>"""
 
 
+_DAY = """
+  <li><h3>{}</h3>
+    <ul>{}
+    </ul>
+  </li>"""
+# As {{ once.form_token }} writes it (Django's hidden.html, input.html and attrs.html).
+_TOKEN = '<input type="hidden" name="form_token" value="{}" id="id_form_token">'
+
+
 def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctable: set[str],
-                  csrf_input: str) -> list[tuple[date, list[SafeString]]]:
-    """The timeline grouped by day (newest first, as the entries come), each row with the
+                  csrf_input: str) -> list[SafeString]:
+    """The timeline grouped by day (newest first, as the entries come), a day a string, each
+    row with the
     actions this user has on it: a visit's edit and "whole visit entered in error" for
     whoever may record it (a dermatologist: a skin-only visit), a result's "entered in
     error" for the kinds the user may record (`correctable`); none on a row already
@@ -81,20 +93,31 @@ def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctabl
         return mark_safe(_ROW.format(esc(css), esc(e.title), lines,
                                      esc(e.recorded_by), actions(e)))
 
-    return [(day, [row(e) for e in group])
+    return [mark_safe(_DAY.format(day.isoformat(), "".join(row(e) for e in group)))
             for day, group in groupby(entries, key=lambda e: e.day)]
 
 
 def medication_rows(courses: list, *, user, today: date) -> dict:
-    """The courses taken today, each with its own one-time token, and the change-dose and
-    stop fields for whoever may record results. Those fields are the same for every course
-    (same prefix, same initial day): rendered once, each course's forms repeat the HTML."""
-    context: dict = {"medications": [(course, OnceForm()) for course in courses]}
+    """The courses taken today, each with the hidden field of its own one-time token, and the
+    change-dose and stop fields for whoever may record results. Those fields are the same for
+    every course (same prefix, same initial day): rendered once a day, each course's forms
+    repeat the HTML."""
+    context: dict = {"medications": [(course, token_input(OnceForm())) for course in courses]}
     if courses and has_perm(user, Perm.RESULT_RECORD):
-        context["dose_fields"] = _fields_html(DoseChangeForm(prefix="dose",
-                                                             initial={"from_on": today}))
-        context["stop_fields"] = _fields_html(StopForm(prefix="stop", initial={"end_on": today}))
+        context["dose_fields"], context["stop_fields"] = _change_fields(today)
     return context
+
+
+@lru_cache(maxsize=2)
+def _change_fields(today: date) -> tuple[str, str]:
+    """Unbound forms whose only variable is the day: the same HTML all day long."""
+    return (_fields_html(DoseChangeForm(prefix="dose", initial={"from_on": today})),
+            _fields_html(StopForm(prefix="stop", initial={"end_on": today})))
+
+
+def token_input(once: OnceForm) -> SafeString:
+    """The form's one-time token as a hidden field, without a template per form."""
+    return format_html(_TOKEN, once.initial["form_token"])
 
 
 def _fields_html(form) -> str:

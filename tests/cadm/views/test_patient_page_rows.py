@@ -7,7 +7,9 @@ import re
 
 from django.urls import reverse
 
+from cadm.forms.submissions import OnceForm
 from cadm.models import Medication, RecordStatus
+from cadm.views.patient_page import medication_rows, token_input
 from tests.factories import LabResultFactory, VisitFactory
 
 
@@ -85,3 +87,17 @@ def test_no_medication_form_for_a_dermatologist(derm_client, patient, rheumatolo
                               recorded_by=rheumatologist)
     body = page(derm_client, patient)
     assert "Hydroxychloroquine" in body and 'name="dose-from_on"' not in body
+
+
+def test_the_token_field_is_the_one_django_writes():
+    once = OnceForm()
+    assert token_input(once) == str(once["form_token"])
+
+
+def test_the_change_fields_follow_the_day(rheum_client, patient, rheumatologist):
+    Medication.objects.create(patient=patient, observed_on=dt.date(2025, 1, 1), drug="other",
+                              drug_detail="x", recorded_by=rheumatologist)
+    courses = list(Medication.objects.filter(patient=patient))
+    first = medication_rows(courses, user=rheumatologist, today=dt.date(2026, 1, 1))
+    second = medication_rows(courses, user=rheumatologist, today=dt.date(2026, 1, 2))
+    assert 'value="2026-01-01"' in first["dose_fields"] and "2026-01-02" in second["stop_fields"]
