@@ -58,3 +58,14 @@ def test_postgresql_reads_every_kind_in_one_round_trip(site, rheumatologist,
     with django_assert_num_queries(2):  # the rows of every kind, then their authors
         records = patient_records(patient)
     assert len(records.visits) == 1 and len(records.by_section["labs"]) == 1
+
+
+def test_the_instances_are_loaded_ones_a_save_updates(site, rheumatologist):
+    patient = PatientFactory(site=site, created_by=rheumatologist)
+    LabResultFactory(patient=patient, observed_on=DAY)
+    lab = patient_records(patient).by_section["labs"][0]
+    assert (lab._state.adding, lab._state.db) == (False, "default")
+    assert lab.patient_id == patient.pk and lab.patient == patient  # the relation still loads
+    lab.status_reason = "checked"
+    lab.save(update_fields=["status_reason"])
+    assert type(lab).objects.filter(patient=patient).get().status_reason == "checked"
