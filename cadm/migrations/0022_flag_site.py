@@ -29,8 +29,13 @@ def fill_sites(apps, schema_editor):
 
 
 def add_key(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_FLAG_SITE_IS_PATIENT_SITE)
+    # Idempotent, as every RunPython step here: the test suite replays them after a flush.
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_constraint WHERE conname = 'flag_site_is_patient_site'")
+        if cursor.fetchone() is None:
+            schema_editor.execute(_FLAG_SITE_IS_PATIENT_SITE)
 
 
 def drop_key(apps, schema_editor):
