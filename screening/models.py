@@ -120,11 +120,6 @@ class ScreeningItem(models.Model):
     def __str__(self) -> str:
         return f"{self.panel} due {self.due_on}"
 
-    @property
-    def components_done(self) -> int:
-        """Tests of the panel done; reads the components the page prefetched (no query)."""
-        return sum(1 for component in self.components.all() if component.done_on)
-
 
 class ScreeningComponent(models.Model):
     """One test of a panel (e.g. mammography), recorded as done with its result."""

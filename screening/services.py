@@ -27,6 +27,7 @@ from cadm.permissions import Perm
 from cadm.rules import vocabulary
 from cadm.rules.outcomes import Evaluation
 from cadm.sections import get_section
+from cadm.selectors.compiled import Compiled
 from cadm.services.audit import audit_record
 from cadm.services.evaluation import evaluation_after_commit
 from cadm.services.visits import results_add
@@ -299,13 +300,19 @@ def screening_plan_reopen(*, actor, plan: ScreeningPlan, data: ScreeningReopenIn
     return plan
 
 
+# Read on every patient page: compiled once (cadm.selectors.compiled).
+_PLAN = Compiled(lambda patient_id: ScreeningPlan.objects.filter(patient_id=patient_id)
+                 .order_by("pk")[:1])
+
+
 def screening_facts(patient: Patient) -> dict:
     """What the rules read from the plan (cadm.rules.facts.PatientInfo fields). The whole row
     is read and kept as `patient.screening_plan` (Django's cache of the relation, "no plan"
     included): the patient page's screening panel, given the same patient, shows that plan
     rather than reading it again."""
     # Read on every call, never from that cache: facts must see a plan changed since.
-    plan = ScreeningPlan.objects.filter(patient=patient).first()
+    found = _PLAN(patient.pk)
+    plan = found[0] if found else None
     Patient.screening_plan.related.set_cached_value(patient, plan)
     if plan is None:
         return {}

@@ -17,6 +17,7 @@ from cadm.models import Patient, Visit
 from cadm.rules.criteria.classification import classify
 from cadm.rules.facts import PatientFacts, facts_on_days
 from cadm.rules.outcomes import Classification
+from cadm.selectors.compiled import Compiled
 from cadm.selectors.facts import patient_facts
 from cadm.selectors.records import PatientRecords, patient_records
 from cadm.selectors.rulesets import ruleset_active
@@ -78,12 +79,16 @@ def visit_classifications(visits: Iterable[Visit], facts: PatientFacts,
     return rows[::-1]
 
 
+_SUBTYPE_HISTORY = Compiled(lambda patient_id: (
+    Patient.history.filter(id=patient_id).select_related("history_user")
+    .only("recorded_subtype", "history_date", "history_user")
+    .order_by("history_date", "history_id")))
+
+
 def recorded_subtype_changes(patient: Patient) -> list[SubtypeChange]:
     """Each change of the recorded subtype, newest first, from the patient's history (one
     query). A subtype set at registration counts as a change from "not recorded"."""
-    history = (patient.history.select_related("history_user")
-               .only("recorded_subtype", "history_date", "history_user")
-               .order_by("history_date", "history_id"))
+    history = _SUBTYPE_HISTORY(patient.pk)
     changes: list[SubtypeChange] = []
     before = ""
     for row in history:

@@ -29,6 +29,7 @@ from cadm.forms.listed_choices import ListedModelChoiceField
 from cadm.forms.plain_select import PlainSelect
 from cadm.models import Flag, Patient, Severity, Site
 from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.selectors.compiled import Compiled
 from cadm.selectors.patients import patient_list_for
 from cadm.services.audit_reads import patient_seen
 
@@ -88,10 +89,14 @@ def flag_codes_for(*, user) -> list[str]:
         return [code for (code,) in cursor.fetchall()]
 
 
+# Readers show the version's number: its params are a JSON document decoded per flag.
+_LIVE_FLAGS = Compiled(lambda patient_id: (
+    Flag.objects.filter(patient_id=patient_id).filter(LIVE).select_related("ruleset")
+    .defer("ruleset__params").order_by("severity_rank", "code")))
+
+
 def patient_live_flags(patient) -> list[Flag]:
-    # Readers show the version's number: its params are a JSON document decoded per flag.
-    return list(Flag.objects.filter(patient=patient).filter(LIVE).select_related("ruleset")
-                .defer("ruleset__params").order_by("severity_rank", "code"))
+    return _LIVE_FLAGS(patient.pk)
 
 
 def with_patient_live_count(flags: QuerySet[Flag]) -> QuerySet[Flag]:

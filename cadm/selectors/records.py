@@ -13,83 +13,39 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, signals
-from django.db.models.base import ModelState
 
 from cadm.models import Patient, RecordStatus, User, Visit
 from cadm.sections import all_sections
 
-
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    attnames: list[str]  # of the selected columns, in order
-    converters: dict  # column position: (converter functions, expression), as the ORM's
+from .compiled import Compiled
 
 
 @cache
-def _compiled(model) -> _Compiled:
-    """`model.objects.filter(patient=...)` (its Meta ordering included) as the ORM writes it,
-    compiled once per process: compiling the same thirteen queries again on every patient page
-    was about half of this read's time. The patient's id is its only parameter."""
-    compiler = model.objects.filter(patient_id=0).query.get_compiler(DEFAULT_DB_ALIAS)
-    sql, params = compiler.as_sql()
-    if params != (0,):
-        raise ValueError(f"{model.__name__}: a query with parameters {params!r}, not one id")
-    columns = [column for column, _, _ in compiler.select]
-    attnames = [column.target.attname for column in columns]
-    if attnames != [field.attname for field in model._meta.concrete_fields]:
-        raise ValueError(f"{model.__name__}: the query selects {attnames}, not every field")
-    return _Compiled(sql, attnames, compiler.get_converters(columns))
+def _query(model) -> Compiled:
+    """`model.objects.filter(patient=...)`, its Meta ordering included."""
+    return Compiled(lambda patient_id: model.objects.filter(patient_id=patient_id))
 
 
 def _sql(model) -> str:
-    return _compiled(model).sql
-
-
-def _instances(model, rows, connection) -> list:
-    """Model instances from `rows`, as the ORM builds them: its converters, then what
-    `Model.from_db` does. A model's __init__ checks every field's argument, about a third of
-    this read's time; it is skipped when nothing listens to the model's init signals (no
-    receiver of ours does), since then the result is the same."""
-    compiled = _compiled(model)
-    plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-                 or model.from_db.__func__ is not Model.from_db.__func__)
-    found = []
-    for row in rows:
-        if compiled.converters:
-            row = list(row)
-            for position, (functions, expression) in compiled.converters.items():
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
-        if plain:
-            instance = model.__new__(model)
-            instance.__dict__.update(zip(compiled.attnames, row, strict=True))
-            instance._state = ModelState()
-            instance._state.adding = False
-            instance._state.db = connection.alias
-        else:
-            instance = model.from_db(connection.alias, compiled.attnames, row)
-        found.append(instance)
-    return found
+    return _query(model).statement(0)[0]
 
 
 def _read(models: list, patient: Patient) -> list[list]:
     """The rows of each model, as `list(model.objects.filter(patient=patient))` would give.
     PostgreSQL takes the queries as one text, in one round trip, and answers each in turn
     (psycopg's client-side binding, Django's default, allows several statements in one)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "postgresql":
-        return [list(model.objects.raw(_sql(model), [patient.pk])) for model in models]
+    queries = [_query(model) for model in models]
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return [query(patient.pk) for query in queries]
+    statements = [query.statement(patient.pk) for query in queries]
     found = []
-    with connection.cursor() as cursor:
-        cursor.execute(";\n".join(_sql(model) for model in models), [patient.pk] * len(models))
-        for number, model in enumerate(models):
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(";\n".join(sql for sql, _ in statements),
+                       [param for _, params in statements for param in params])
+        for number, query in enumerate(queries):
             if number:
                 cursor.nextset()
-            found.append(_instances(model, cursor.fetchall(), connection))
+            found.append(query.instances(cursor.fetchall()))
     return found
 
 
