@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from cadm.models import AuditEvent, AuditReadLink, Flag, Patient
 
-from .audit import audit_record
+from .audit import audit_record, audit_target
 
 VIEW = "patient.view"
 LIST_VIEW = "patient.list_view"
@@ -99,6 +100,10 @@ def audit_read(actor, *, what: str, patient: Patient | None = None,
     unique = list({p.pk: p for p in patients}.values())
     if ids_in_detail:
         extra["patients"] = [str(p.public_id) for p in unique]
+    if connection.vendor == "postgresql":
+        return _list_read_in_one_statement(
+            actor, action=action or LIST_VIEW, detail=extra, patient_ids=[p.pk for p in unique],
+            target=audit_target(target, None if target is not None else ("route", what)))
     # savepoint=False: no SAVEPOINT round trips; the row and its links commit together.
     with transaction.atomic(savepoint=False):
         event = audit_record(actor=actor, action=action or LIST_VIEW, target=target,
@@ -106,6 +111,36 @@ def audit_read(actor, *, what: str, patient: Patient | None = None,
                              detail=extra)
         AuditReadLink.objects.bulk_create(
             [AuditReadLink(event=event, patient_id=p.pk) for p in unique])
+    return event
+
+
+# A list's read, its row and its links, in one statement: no transaction to open and commit
+# around two inserts (four round trips on every list page shown).
+_LIST_READ_SQL = """
+WITH event AS (
+    INSERT INTO {event} (actor_id, action, target_type, target_id, patient_id, detail, at)
+    VALUES (%s, %s, %s, %s, NULL, %s, %s) RETURNING id
+), links AS (
+    INSERT INTO {link} (event_id, patient_id)
+    SELECT event.id, shown FROM event, unnest(%s::bigint[]) AS shown
+)
+SELECT id FROM event"""
+
+
+def _list_read_in_one_statement(actor, *, action: str, target: tuple[str, str], detail: dict,
+                                patient_ids: list[int]) -> AuditEvent:
+    event = AuditEvent(actor=actor, action=action, target_type=target[0],
+                       target_id=target[1], detail=detail, at=timezone.now())
+    field = AuditEvent._meta.get_field
+    sql = _LIST_READ_SQL.format(event=AuditEvent._meta.db_table,
+                                link=AuditReadLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [
+            actor.pk, action, event.target_type, event.target_id,
+            field("detail").get_db_prep_save(detail, connection),
+            field("at").get_db_prep_save(event.at, connection), patient_ids])
+        (event.pk,) = cursor.fetchone()
+    event._state.adding = False
     return event
 
 

@@ -149,3 +149,27 @@ def test_the_audit_apis_patient_filter_finds_the_lists_that_showed_them(site, ot
 
     assert found(patient) == [(LIST_VIEW, {"what": "patient-list"})]  # no ids shown there
     assert found(theirs) == []  # another site's patient: not even through the list
+
+
+def test_a_list_read_is_one_row_and_its_links_as_the_orm_would_write_them(
+        site, rheumatologist):
+    """PostgreSQL writes them in one statement, SQLite in a transaction: the same rows."""
+    shown = [PatientFactory(site=site) for _ in range(3)]
+    since = last_pk()
+    event = audit_read(rheumatologist, what="worklist", patients=[*shown, shown[0]])
+    (row,) = rows_after(since)
+    assert event.pk == row.pk and not event._state.adding
+    assert (row.actor, row.action, row.target_type, row.target_id, row.patient) == (
+        rheumatologist, LIST_VIEW, "route", "worklist", None)
+    assert row.detail == {"what": "worklist", "patients": [str(p.public_id) for p in shown]}
+    assert abs((row.at - event.at).total_seconds()) < 1e-3
+    assert sorted(AuditReadLink.objects.filter(event=row).values_list("patient_id", flat=True)
+                  ) == sorted(p.pk for p in shown)
+
+
+def test_an_empty_list_read_is_a_row_without_links(rheumatologist):
+    since = last_pk()
+    event = audit_read(rheumatologist, what="patient-list", patients=[])
+    assert [r.pk for r in rows_after(since)] == [event.pk]
+    assert not AuditReadLink.objects.filter(event_id=event.pk).exists()
+
