@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.http import Http404
 
+from cadm.choice_labels import shown
 from cadm.permissions import Perm
 from cadm.rules import measurements
 from cadm.rules import vocabulary as v
@@ -60,7 +61,7 @@ def label_list(codes, vocabulary) -> str:
 def _lab_summary(r) -> str:
     uln = f" (ULN {measurements.fmt(r.upper_limit)})" if r.upper_limit is not None else ""
     flag = " ↑" if r.upper_limit is not None and r.value > r.upper_limit else ""
-    text = f"{r.get_analyte_display()} {measurements.fmt(r.value)} {r.unit}{uln}{flag}"
+    text = f"{shown(r, 'analyte')} {measurements.fmt(r.value)} {r.unit}{uln}{flag}"
     if r.unit != r.unit_normalised:
         text += f" = {measurements.fmt(r.value_normalised)} {r.unit_normalised}"
     return text
@@ -69,18 +70,18 @@ def _lab_summary(r) -> str:
 def _antibody_summary(r) -> str:
     grade = f", grade {r.grade}" if r.grade else ""
     titre = f", titre {r.titre}" if r.titre else ""
-    return f"{r.get_antibody_display()} {r.result} ({r.get_method_display()}{grade}{titre})"
+    return f"{shown(r, 'antibody')} {r.result} ({shown(r, 'method')}{grade}{titre})"
 
 
 def _muscle_summary(r) -> str:
-    text = f"{r.get_kind_display()}: {'abnormal' if r.abnormal else 'normal'}"
+    text = f"{shown(r, 'kind')}: {'abnormal' if r.abnormal else 'normal'}"
     if r.findings:
         text += f" — {label_list(r.findings, v.BIOPSY_FINDINGS)}"
     return text
 
 
 def _medication_summary(r) -> str:
-    name = r.drug_detail if r.drug == "other" else r.get_drug_display()
+    name = r.drug_detail if r.drug == "other" else shown(r, 'drug')
     dose = f" {measurements.fmt(r.dose_mg_per_day)} mg/day" if r.dose_mg_per_day else ""
     until = f", stopped {r.end_on.isoformat()}" if r.end_on else ""
     return f"{name}{dose}, started{until}"
@@ -141,6 +142,6 @@ def _register_core() -> None:
     ))
     register(ResultSection(
         "eye-exams", "Retinal screening", EyeExam, f.EyeExamForm, Perm.RESULT_RECORD, 80,
-        lambda r: f"Retinal screening: {r.get_finding_display().lower()}",
+        lambda r: f"Retinal screening: {shown(r, 'finding').lower()}",
         facts_key="eye_exams", to_fact=lambda r: rf.EyeExamFact(r.observed_on),
     ))

@@ -14,6 +14,7 @@ trip (cadm.selectors.records) and build the instances from the rows with `instan
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from django.db.models.query import ModelIterable, get_related_populators
 
 # Never an id: the stand-in is found among the compiled query's parameters by its value.
 STAND_IN = -7_391_846_205
+# For a UUID argument (a public id); a backend without a UUID type takes its hex form.
+UUID_STAND_IN = uuid.UUID("7f3a0c1e-5b2d-4e8f-9a61-0d4c2b7e9f35")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class _Plan:
     sql: str
     params: tuple
     slots: tuple[int, ...]  # positions of the argument among `params`
+    as_hex: bool  # the argument, a UUID, goes in as its hex form
     model: type[Model]
     attnames: list[str]  # of the model's selected columns, in order
     fields: slice  # the model's columns in a row
@@ -42,11 +46,14 @@ class _Plan:
 
 class Compiled:
     """`build(argument)` -> QuerySet; `build` takes no argument when `takes_argument` is
-    False (a query with constants only)."""
+    False (a query with constants only). `stand_in`: UUID_STAND_IN when the argument is a
+    UUID (it must then be given as a uuid.UUID)."""
 
-    def __init__(self, build: Callable[..., QuerySet], *, takes_argument: bool = True):
+    def __init__(self, build: Callable[..., QuerySet], *, takes_argument: bool = True,
+                 stand_in=STAND_IN):
         self._build = build
         self._takes_argument = takes_argument
+        self._stand_in = stand_in
         self._plans: dict[str, _Plan] = {}
 
     def _plan(self, alias: str) -> _Plan:
@@ -56,13 +63,16 @@ class Compiled:
         return plan
 
     def _compile(self, alias: str) -> _Plan:
-        queryset = self._build(STAND_IN) if self._takes_argument else self._build()
+        stand_in = self._stand_in
+        queryset = self._build(stand_in) if self._takes_argument else self._build()
         if (queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups
                 or queryset._known_related_objects):
             raise ValueError(f"{queryset.model.__name__}: only plain model querysets compile")
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        slots = tuple(i for i, p in enumerate(params) if p == STAND_IN)
+        as_hex = isinstance(stand_in, uuid.UUID) and stand_in.hex in params
+        slots = tuple(i for i, p in enumerate(params)
+                      if p == (stand_in.hex if as_hex else stand_in))
         if self._takes_argument and not slots:
             raise ValueError(f"{queryset.model.__name__}: the argument is not a parameter")
         columns = [column for column, _, _ in compiler.select[:compiler.col_count]]
@@ -75,7 +85,7 @@ class Compiled:
         model = info["model"]
         every_field = (not populators and attnames == [
             field.attname for field in model._meta.concrete_fields])
-        return _Plan(sql, tuple(params), slots, model, attnames, fields,
+        return _Plan(sql, tuple(params), slots, as_hex, model, attnames, fields,
                      compiler.get_converters(columns), populators,
                      dict(compiler.annotation_col_map or {}), every_field)
 
@@ -83,7 +93,7 @@ class Compiled:
         plan = self._plan(using)
         params = list(plan.params)
         for slot in plan.slots:
-            params[slot] = argument
+            params[slot] = argument.hex if plan.as_hex else argument
         return plan.sql, params
 
     def instances(self, rows, *, using: str = DEFAULT_DB_ALIAS) -> list:

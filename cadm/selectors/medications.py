@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from cadm.choice_labels import shown
 from cadm.models import Medication
 
 from .records import PatientRecords
@@ -13,4 +14,4 @@ def medications_current(records: PatientRecords, *, today: date) -> list[Medicat
     """Courses being taken today: started, not ended before today, not entered in error."""
     courses = [m for m in records.current("medications")
                if m.observed_on <= today and (m.end_on is None or m.end_on >= today)]
-    return sorted(courses, key=lambda m: (m.get_drug_display(), m.observed_on))
+    return sorted(courses, key=lambda m: (shown(m, "drug"), m.observed_on))

@@ -3,12 +3,13 @@ instances the ORM gives (values, order, select_related objects, deferred fields)
 the querysets it cannot run that way."""
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db.models import signals
 
 from cadm.models import Flag, LabResult, Patient, RuleSetVersion
-from cadm.selectors.compiled import Compiled
+from cadm.selectors.compiled import UUID_STAND_IN, Compiled
 from cadm.selectors.flags import LIVE, patient_live_flags
 from cadm.services.patients import patient_update
 from tests.cadm.test_flag_site import make_flag
@@ -46,7 +47,8 @@ def test_select_related_and_deferred_fields_load_as_the_orms(patient):
 
 
 def test_only_and_a_slice_compile(patient, rheumatologist):
-    patient_update(actor=rheumatologist, patient=patient, data={"recorded_subtype": "hypomyopathic"})
+    patient_update(actor=rheumatologist, patient=patient,
+                   data={"recorded_subtype": "hypomyopathic"})
     query = Compiled(lambda patient_id: Patient.history.filter(id=patient_id)
                      .select_related("history_user").only("recorded_subtype", "history_user")
                      .order_by("-history_date")[:1])
@@ -93,3 +95,12 @@ def test_init_signals_still_fire_when_someone_listens(patient):
 def test_what_it_cannot_run_is_refused(db, build):
     with pytest.raises(ValueError):
         Compiled(build)(1)
+
+
+def test_a_uuid_argument(patient, site):
+    query = Compiled(lambda public_id: Patient.objects.filter(public_id=public_id)
+                     .select_related("site"), stand_in=UUID_STAND_IN)
+    (found,) = query(patient.public_id)
+    assert fields(found) == fields(Patient.objects.get(pk=patient.pk))
+    assert found._state.fields_cache["site"] == site
+    assert query(uuid.uuid4()) == []

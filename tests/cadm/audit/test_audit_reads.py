@@ -173,3 +173,14 @@ def test_an_empty_list_read_is_a_row_without_links(rheumatologist):
     assert [r.pk for r in rows_after(since)] == [event.pk]
     assert not AuditReadLink.objects.filter(event_id=event.pk).exists()
 
+
+
+def test_a_patients_read_is_one_row_about_that_patient(patient, rheumatologist):
+    since = last_pk()
+    event = audit_read(rheumatologist, what="patient-detail", patient=patient)
+    (row,) = rows_after(since)
+    assert event.pk == row.pk and not event._state.adding
+    assert (row.actor, row.action, row.target_type, row.target_id, row.patient, row.detail) == (
+        rheumatologist, VIEW, "cadm.patient", str(patient.public_id), patient,
+        {"what": "patient-detail"})
+    assert not AuditReadLink.objects.filter(event=row).exists()
