@@ -5,6 +5,7 @@ One query for visits and one per kind of result, whatever the length of the hist
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -61,12 +62,23 @@ def _result_entry(section: ResultSection, record) -> TimelineEntry:
                          record.visit_id is not None, str(record.public_id), error)
 
 
-def patient_timeline(*, patient: Patient,
-                     records: PatientRecords | None = None) -> list[TimelineEntry]:
+def record_days(records: PatientRecords) -> list[date]:
+    """The days with anything recorded, newest first: what the timeline pages through."""
+    days = {visit.visit_on for visit in records.visits}
+    for rows in records.by_section.values():
+        days.update(row.observed_on for row in rows)
+    return sorted(days, reverse=True)
+
+
+def patient_timeline(*, patient: Patient, records: PatientRecords | None = None,
+                     days: Collection[date] | None = None) -> list[TimelineEntry]:
+    """`days`: only the entries of those days (a page of the timeline); every day without."""
     records = records or patient_records(patient)
-    entries = [_visit_entry(visit) for visit in records.visits]
+    entries = [_visit_entry(visit) for visit in records.visits
+               if days is None or visit.visit_on in days]
     for section in all_sections():
-        entries.extend(_result_entry(section, r) for r in records.by_section[section.key])
+        entries.extend(_result_entry(section, r) for r in records.by_section[section.key]
+                       if days is None or r.observed_on in days)
     # Newest day first; within a day the visit comes first, its results under it.
     entries.sort(key=lambda e: (e.day, e.kind == "visit", e.created_at), reverse=True)
     return entries

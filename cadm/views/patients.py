@@ -20,7 +20,7 @@ from cadm.selectors.patients import patient_get_for, patient_list_for
 from cadm.selectors.records import patient_records
 from cadm.selectors.rulesets import ruleset_active
 from cadm.selectors.sites import site_list_for
-from cadm.selectors.timeline import patient_timeline
+from cadm.selectors.timeline import patient_timeline, record_days
 from cadm.services.audit_reads import audited, patients_shown
 from cadm.services.evaluation import patient_evaluation
 from cadm.services.patients import patient_create, patient_update
@@ -30,6 +30,9 @@ from .patient_page import medication_rows, timeline_days
 from .search_tokens import search_redirect, search_text
 
 PAGE_SIZE = 50
+# Days of the patient page's timeline at a time, newest first: a year or two of follow-up.
+# The rules read the whole history whatever the page; only the list shown is cut.
+TIMELINE_DAYS = 10
 
 
 @audited(names=None)
@@ -116,16 +119,18 @@ def patient_detail(request, public_id):
     panels = [(panel, panel.context(patient=patient, evaluation=evaluation, user=request.user,
                                     records=records, ruleset=ruleset, facts=facts))
               for panel in patient_panels() if has_perm(request.user, panel.permission)]
+    days = Paginator(record_days(records), TIMELINE_DAYS).get_page(request.GET.get("timeline"))
+    entries = patient_timeline(patient=patient, records=records, days=set(days))
     return render(request, "cadm/patient_detail.html", {
         "patient": patient,
         "flags": patient_live_flags(patient),
         "evaluation": evaluation,
         "panels": panels,
         "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
-        "timeline_days": timeline_days(patient_timeline(patient=patient, records=records),
-                                       user=request.user, patient=patient,
+        "timeline_days": timeline_days(entries, user=request.user, patient=patient,
                                        correctable={s.key for s in sections},
                                        csrf_input=csrf_input(request)),
+        "timeline_page": days,
         "sections": sections,
         "age": age_years(patient.birth_date, today),
         **medication_rows(medications_current(records, today=today), user=request.user,
