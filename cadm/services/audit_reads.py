@@ -119,9 +119,9 @@ def audit_read(actor, *, what: str, patient: Patient | None = None,
     return event
 
 
-# A read's row and a list's links in one statement, compiled once: no transaction to open
-# and commit around two inserts (four round trips on every list page shown), and no query
-# built again for the row every page view writes.
+# A read's row and a list's links in one statement: no transaction to open and commit around
+# two inserts (four round trips on every list page shown), and no ORM insert compiled for the
+# row that every page view writes.
 _READ_SQL = """
 WITH event AS (
     INSERT INTO {event} (actor_id, action, target_type, target_id, patient_id, detail, at)
