@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,6 +18,7 @@ from cadm.services.corrections import record_mark_entered_in_error
 from cadm.services.visits import results_add, visit_record
 
 from .access import requires
+from .patient_page import timeline_url
 
 
 def _formset(section: ResultSection, request, patient, today):
@@ -145,4 +145,4 @@ def record_entered_in_error(request, public_id, section_key, record_id):
         messages.error(request, f"Nothing was changed. {exc}")
     else:
         messages.success(request, f"{section.title}: marked as entered in error.")
-    return redirect(reverse("patient-detail", args=[patient.public_id]) + "#timeline")
+    return redirect(timeline_url(patient, request.POST))

@@ -10,12 +10,14 @@ template had: the strings below.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from itertools import groupby
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -57,22 +59,38 @@ _DAY = """
   </li>"""
 # As {{ once.form_token }} writes it (Django's hidden.html, input.html and attrs.html).
 _TOKEN = '<input type="hidden" name="form_token" value="{}" id="id_form_token">'
+# The timeline's page a correction is sent from, to come back to it (timeline_url).
+_TIMELINE_PAGE = '<input type="hidden" name="timeline" value="{}">'
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def timeline_url(patient, posted) -> str:
+    """The patient page at its timeline, on the page a correction's form was sent from
+    (`posted`: the form's data; anything but a page number there means the first)."""
+    url = reverse("patient-detail", args=[patient.public_id])
+    page = posted.get("timeline", "")
+    if _PAGE_NUMBER.fullmatch(page) and page != "1":
+        url += f"?timeline={page}"
+    return url + "#timeline"
 
 
 def timeline_days(entries: Iterable[TimelineEntry], *, user, patient, correctable: set[str],
-                  csrf_input: str) -> list[SafeString]:
+                  csrf_input: str, page: int = 1) -> list[SafeString]:
     """The timeline grouped by day (newest first, as the entries come), a day a string, each
     row with the
     actions this user has on it: a visit's edit and "whole visit entered in error" for
     whoever may record it (a dermatologist: a skin-only visit), a result's "entered in
     error" for the kinds the user may record (`correctable`); none on a row already
-    marked. `csrf_input`: the page's hidden CSRF field, the same in every form."""
+    marked. `csrf_input`: the page's hidden CSRF field, the same in every form; `page`: the
+    timeline's page shown, which a correction comes back to."""
     may_skin = has_perm(user, Perm.SKIN_RECORD)
     may_visit = has_perm(user, Perm.VISIT_RECORD)
     visit_edit = url_for_rows("visit-edit", patient.public_id)
     visit_error = url_for_rows("visit-entered-in-error", patient.public_id)
     record_error = {kind: url_for_rows("record-entered-in-error", patient.public_id, kind)
                     for kind in correctable}
+    if page > 1:
+        csrf_input += _TIMELINE_PAGE.format(page)
 
     def actions(e: TimelineEntry) -> str:
         if e.entered_in_error:

@@ -129,7 +129,7 @@ def patient_detail(request, public_id):
         "can_review": has_perm(request.user, Perm.FLAG_REVIEW),
         "timeline_days": timeline_days(entries, user=request.user, patient=patient,
                                        correctable={s.key for s in sections},
-                                       csrf_input=csrf_input(request)),
+                                       csrf_input=csrf_input(request), page=days.number),
         "timeline_page": days,
         "sections": sections,
         "age": age_years(patient.birth_date, today),

@@ -18,6 +18,7 @@ from cadm.services.audit_reads import audited
 from cadm.services.visits import EDITABLE, visit_mark_entered_in_error, visit_results, visit_update
 
 from .access import requires
+from .patient_page import timeline_url
 
 
 def _visit(request, public_id, visit_id):
@@ -78,7 +79,7 @@ def visit_entered_in_error(request, public_id, visit_id):
     if not form.is_valid():
         messages.error(request, "Nothing was changed. Reason: say why the visit is wrong "
                                 "(up to 300 characters).")
-        return redirect(_timeline(patient))
+        return redirect(timeline_url(patient, request.POST))
     try:
         visit_mark_entered_in_error(actor=request.user, visit=visit,
                                     reason=form.cleaned_data["reason"])
@@ -87,4 +88,4 @@ def visit_entered_in_error(request, public_id, visit_id):
     else:
         messages.success(request, f"Visit of {visit.visit_on:%d %b %Y} marked as entered in "
                                   f"error, with the results recorded with it.")
-    return redirect(_timeline(patient))
+    return redirect(timeline_url(patient, request.POST))

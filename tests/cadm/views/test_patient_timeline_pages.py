@@ -6,6 +6,7 @@ import re
 
 from django.urls import reverse
 
+from cadm.models import LabResult
 from cadm.views.patients import TIMELINE_DAYS
 from tests.factories import LabResultFactory, VisitFactory
 
@@ -63,3 +64,31 @@ def test_a_page_out_of_range_or_not_a_number_shows_a_real_page(rheum_client, pat
     expected = history(patient, TIMELINE_DAYS + 2)
     assert days_shown(rheum_client, patient, timeline=99)[0] == expected[TIMELINE_DAYS:]
     assert days_shown(rheum_client, patient, timeline="x")[0] == expected[:TIMELINE_DAYS]
+
+
+def test_a_correction_sent_from_an_older_page_comes_back_to_it(rheum_client, patient):
+    history(patient, TIMELINE_DAYS + 2)
+    _, body = days_shown(rheum_client, patient, timeline=2)
+    forms = re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', body, re.S)
+    assert forms and all('name="timeline" value="2"' in fields for _, fields in forms)
+    lab_error = next(action for action, _ in forms if "/results/labs/" in action)
+    response = rheum_client.post(lab_error, {"reason": "wrong patient", "timeline": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("patient-detail", args=[patient.public_id]) + "?timeline=2#timeline")
+    visit_error = next(action for action, _ in forms if "/visits/" in action)
+    response = rheum_client.post(visit_error, {"reason": "wrong patient", "timeline": "2"})
+    assert response["Location"].endswith("?timeline=2#timeline")
+
+
+def test_the_first_page_sends_no_page_and_anything_but_a_number_means_the_first(
+        rheum_client, patient):
+    history(patient, TIMELINE_DAYS + 2)
+    _, body = days_shown(rheum_client, patient)
+    assert 'name="timeline"' not in body
+    lab = LabResult.objects.filter(patient=patient).order_by("-observed_on").first()
+    url = reverse("record-entered-in-error", args=[patient.public_id, "labs", lab.public_id])
+    for sent in ("1", "0", "-2", "²", "2#x", "9999999", ""):
+        response = rheum_client.post(url, {"reason": "checked", "timeline": sent})
+        assert response["Location"] == (
+            reverse("patient-detail", args=[patient.public_id]) + "#timeline"), sent
