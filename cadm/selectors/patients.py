@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from cadm.models import Patient
-from cadm.permissions import Perm, has_perm, site_ids_of
+from cadm.permissions import Perm, can_access_patient, has_perm, site_ids_of
 from cadm.services.audit_reads import patient_seen, refusal_outside_views
 
 from .compiled import UUID_STAND_IN, Compiled
@@ -32,13 +32,13 @@ def patient_get_for(*, user, public_id) -> Patient:
     to a single patient, so it is where a view's read learns whose record it shows, and where
     a refusal is recorded for the doors no audited view wraps (cadm.services.audit_reads)."""
     found = []
-    if has_perm(user, Perm.PATIENT_VIEW):
+    if has_perm(user, Perm.PATIENT_VIEW):  # no query for a user who may see no patient
         try:
             key = public_id if isinstance(public_id, uuid.UUID) else uuid.UUID(str(public_id))
         except ValueError:
             pass
         else:
-            found = [p for p in _BY_PUBLIC_ID(key) if p.site_id in site_ids_of(user)]
+            found = [p for p in _BY_PUBLIC_ID(key) if can_access_patient(user, p)]
     if not found:
         refusal_outside_views(user, public_id)
         raise Http404("No such patient.")

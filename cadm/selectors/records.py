@@ -26,10 +26,6 @@ def _query(model) -> Compiled:
     return Compiled(lambda patient_id: model.objects.filter(patient_id=patient_id))
 
 
-def _sql(model) -> str:
-    return _query(model).statement(0)[0]
-
-
 def _read(models: list, patient: Patient) -> list[list]:
     """The rows of each model, as `list(model.objects.filter(patient=patient))` would give.
     PostgreSQL takes the queries as one text, in one round trip, and answers each in turn

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,10 +23,6 @@ from .patient_page import timeline_url
 def _visit(request, public_id, visit_id):
     patient = patient_get_for(user=request.user, public_id=public_id)
     return patient, get_object_or_404(Visit, public_id=visit_id, patient=patient)
-
-
-def _timeline(patient) -> str:
-    return reverse("patient-detail", args=[patient.public_id]) + "#timeline"
 
 
 @audited
@@ -59,7 +54,7 @@ def visit_edit(request, public_id, visit_id):
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Visit of {visit.visit_on:%d %b %Y} corrected.")
-            return redirect(_timeline(patient))
+            return redirect(timeline_url(patient, {}))
     if request.method == "POST":
         messages.error(request, "Nothing was saved: correct the fields marked below.")
     return render(request, "cadm/visit_form.html", {

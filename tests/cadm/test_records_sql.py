@@ -8,7 +8,7 @@ from django.db import connection
 
 from cadm.models import RecordStatus, Visit
 from cadm.sections import all_sections
-from cadm.selectors.records import _sql, patient_records
+from cadm.selectors.records import _query, patient_records
 from tests.factories import (
     AntibodyFactory,
     HrctFactory,
@@ -46,7 +46,7 @@ def test_the_rows_are_the_orms_in_its_order(site, rheumatologist):
 
 
 def test_the_compiled_query_has_the_patient_as_its_only_parameter():
-    assert _sql(Visit).count("%s") == 1
+    assert _query(Visit).statement(0)[0].count("%s") == 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes one statement a call")
