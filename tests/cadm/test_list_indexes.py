@@ -104,14 +104,16 @@ def _audit(superuser, **params):
     return view.filter_queryset(view.get_queryset())[:50]
 
 
-@pytest.mark.parametrize(("params", "index"), [
-    ({}, "audit_at_order"),
-    ({"since": "2025-01-01T00:00:00Z"}, "audit_at_order"),
-    ({"action": "screening.export"}, "audit_action_at"),
+@pytest.mark.parametrize(("params", "index", "without"), [
+    ({}, "audit_at_order", ()),
+    ({"since": "2025-01-01T00:00:00Z"}, "audit_at_order", ()),
+    # audit_at_order gives the order too (filtering the action as it reads): which of the two
+    # the planner takes depends on the test table's statistics (a CI run took the other).
+    ({"action": "screening.export"}, "audit_action_at", ("audit_at_order",)),
 ])
-def test_the_audit_trail_newest_first_uses_its_index(params, index, rheumatologist):
+def test_the_audit_trail_newest_first_uses_its_index(params, index, without, rheumatologist):
     rheumatologist.is_superuser = True
-    assert index in plan_of(_audit(rheumatologist, **params))
+    assert index in plan_of(_audit(rheumatologist, **params), without=without)
 
 
 def test_the_worklist_codes_probe_the_code_index(rheumatologist):
